@@ -1,0 +1,1 @@
+"""Solution figures: pure functions of results (arrays, JSON) returning matplotlib Figures."""

@@ -1,0 +1,1 @@
+"""The shapes data set: render -> augment -> train -> probe."""

@@ -1,0 +1,80 @@
+"""The context every check and figure receives: profile, seed, and a result cache.
+
+Results are cached as JSON under ``results_dir``; the cache key includes the profile and the
+seed, so changing either never reuses a stale result.  ``force=True`` recomputes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+PROFILES = ("fast", "full")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """numpy / torch scalars and arrays to plain JSON values (NaN and inf as strings)."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if hasattr(obj, "detach"):  # torch tensor
+        obj = obj.detach().cpu().numpy()
+    if hasattr(obj, "tolist"):  # numpy array or scalar
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+@dataclass
+class Context:
+    profile: str = "fast"
+    seed: int = 0
+    out_dir: Path = field(default_factory=lambda: Path("out"))
+    force: bool = False
+
+    def __post_init__(self):
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; expected one of {', '.join(PROFILES)}")
+        self.out_dir = Path(self.out_dir)
+
+    @property
+    def results_dir(self) -> Path:
+        return self.out_dir / "results"
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.out_dir / "figures"
+
+    @property
+    def fast(self) -> bool:
+        return self.profile == "fast"
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """Return ``compute()``, cached as ``results/NAME.json`` for this profile and seed."""
+        path = self.results_dir / f"{name}.json"
+        key = {"profile": self.profile, "seed": self.seed}
+        if path.exists() and not self.force:
+            try:
+                stored = json.loads(path.read_text())
+                if stored.get("key") == key:
+                    return stored["value"]
+            except (json.JSONDecodeError, KeyError):
+                pass  # a corrupt cache entry is recomputed
+        value = to_jsonable(compute())
+        atomic_write_text(path, json.dumps({"key": key, "value": value}, indent=1))
+        return value

@@ -1,0 +1,17 @@
+"""The homework's question ids, in its order, with the points of each (25 in all)."""
+
+#: (id, points) in the order of the problem set; q4d is optional and ungraded.
+QUESTIONS: tuple[tuple[str, float], ...] = (
+    ("q1", 1.0), ("q2", 1.0), ("q3", 0.5),
+    ("q4a", 2.0), ("q4b", 1.0), ("q4c", 1.0), ("q4d", 0.0),
+    ("q4e.i", 0.5), ("q4e.ii", 0.5), ("q4e.iii.A", 0.5), ("q4e.iii.B", 0.5),
+    ("q4f.1", 0.5), ("q4f.2", 0.5),
+    ("q5.1", 1.0), ("q5.2a", 0.5), ("q5.2b", 0.5),
+    ("q6.1", 1.0), ("q6.2", 0.5),
+    ("q7a.i", 0.5), ("q7a.ii", 0.5), ("q7a.iii", 0.5), ("q7a.iv", 0.5), ("q7a.v", 0.5),
+    ("q7a.vi", 0.5), ("q7b", 1.0), ("q7c", 1.0), ("q7d", 1.0),
+    ("q8a", 1.0), ("q8b.A", 1.0), ("q8b.B", 1.0), ("q8b.C", 1.0), ("q8c", 1.0), ("q8d", 1.0),
+)
+
+QUESTION_ORDER: tuple[str, ...] = tuple(q for q, _ in QUESTIONS)
+POINTS: dict[str, float] = dict(QUESTIONS)

@@ -1,0 +1,162 @@
+"""The claim registry: one claim per homework question, with the checks that back it.
+
+A claim holds the question's statement, the boxed answer (LaTeX), a canonical short answer,
+the proof (Markdown with ``$...$`` mathematics), its checks and its figures.  A check is a
+function ``check(ctx) -> (passed, detail)`` wrapped by :func:`check`, which records its kind
+and turns any exception into failed evidence.  A claim is ``verified`` when every check passes.
+
+The answer key (``companion key``) and the test suite (``tests/test_claims.py``) are both
+generated from :data:`REGISTRY`, so a wrong answer cannot reach the key without failing CI.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from .order import QUESTION_ORDER
+
+#: The kinds of evidence (``../shared/design.md``).
+KINDS = ("symbolic", "smt", "exact", "property", "optimization", "experiment", "counterexample")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The outcome of one check."""
+
+    kind: str
+    passed: bool
+    detail: str
+    name: str = ""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "passed": bool(self.passed), "detail": self.detail,
+                "name": self.name, "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named check of a given kind.  ``fn(ctx)`` returns ``(passed, detail)``."""
+
+    kind: str
+    fn: Callable[[Any], tuple[bool, str]]
+    name: str
+
+    def run(self, ctx) -> Evidence:
+        t0 = time.perf_counter()
+        try:
+            passed, detail = self.fn(ctx)
+            passed = bool(passed)
+        except Exception as exc:  # a crashing check is failed evidence, never a pass
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+            passed, detail = False, f"check raised {type(exc).__name__}: {exc}{where}"
+        return Evidence(self.kind, passed, str(detail), self.name, time.perf_counter() - t0)
+
+
+def check(kind: str, name: str | None = None):
+    """Decorator: make ``fn(ctx) -> (passed, detail)`` a :class:`Check` of ``kind``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown evidence kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+    def wrap(fn):
+        return Check(kind, fn, name or fn.__name__)
+
+    return wrap
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A solution figure: ``data(ctx)`` computes (or loads cached) results, ``plot(results)``
+    is a pure function of them returning a matplotlib Figure."""
+
+    name: str
+    caption: str
+    data: Callable[[Any], Any]
+    plot: Callable[[Any], Any]
+
+
+@dataclass
+class Claim:
+    id: str
+    title: str
+    points: float | None
+    statement: str
+    answer: str
+    proof: str
+    checks: tuple[Check, ...]
+    short: Any = None
+    figures: tuple[FigureSpec, ...] = ()
+    notes: str = ""
+
+    def __post_init__(self):
+        if not self.checks:
+            raise ValueError(f"claim {self.id!r} has no checks")
+        for c in self.checks:
+            if not isinstance(c, Check):
+                raise TypeError(f"claim {self.id!r}: checks must be made with @check(kind), got {c!r}")
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({c.kind for c in self.checks}, key=KINDS.index)
+
+
+@dataclass
+class ClaimResult:
+    claim: Claim
+    evidence: list[Evidence] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return "verified" if self.evidence and all(e.passed for e in self.evidence) else "failed"
+
+
+REGISTRY: dict[str, Claim] = {}
+
+
+def register(claim: Claim, *, registry: dict[str, Claim] | None = None) -> Claim:
+    reg = REGISTRY if registry is None else registry
+    if claim.id in reg:
+        raise ValueError(f"claim {claim.id!r} is registered twice")
+    reg[claim.id] = claim
+    return claim
+
+
+def unregister(claim_id: str) -> None:
+    REGISTRY.pop(claim_id, None)
+
+
+def _order_key(claim_id: str) -> tuple[int, str]:
+    try:
+        return (QUESTION_ORDER.index(claim_id), claim_id)
+    except ValueError:
+        return (len(QUESTION_ORDER), claim_id)
+
+
+def claims(only: Iterable[str] | None = None) -> list[Claim]:
+    """Registered claims in the homework's order; ``only`` restricts to given ids."""
+    from . import load_all
+
+    load_all()
+    if only is None:
+        ids = list(REGISTRY)
+    else:
+        ids = list(dict.fromkeys(only))
+        unknown = [i for i in ids if i not in REGISTRY]
+        if unknown:
+            raise KeyError(
+                f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(sorted(REGISTRY, key=_order_key))}")
+    return [REGISTRY[i] for i in sorted(ids, key=_order_key)]
+
+
+def run_claim(claim: Claim, ctx, *, progress: Callable[[str], None] | None = None) -> ClaimResult:
+    result = ClaimResult(claim)
+    for c in claim.checks:
+        if progress:
+            progress(f"{claim.id}: {c.name}")
+        result.evidence.append(c.run(ctx))
+    return result
