@@ -1,0 +1,164 @@
+"""``companion``: build the verified answer key, check claims, list figures.
+
+    companion key    [--out DIR] [--profile fast|full] [--seed S] [--only ID,ID...] [--force] [--no-pdf]
+    companion check  [--profile fast|full] [--seed S] [--only ID,ID...] [--out DIR]
+    companion figures --list
+
+Exit status: 0 success; 1 when a claim failed; 2 on a usage error.  Errors are printed as one
+line (``companion: error: ...``), never as a traceback (set COMPANION_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from pathlib import Path
+
+from proofs.context import PROFILES, Context
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit status 2."""
+
+
+def _ids(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    ids = [t.strip() for t in text.split(",") if t.strip()]
+    if not ids:
+        raise UsageError("--only needs at least one claim id, e.g. --only q1,q2")
+    return ids
+
+
+def _select(only):
+    from proofs import claims
+
+    try:
+        return claims(_ids(only))
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def _add_common(p: argparse.ArgumentParser, out_default: str) -> None:
+    p.add_argument("--out", default=out_default, type=Path, help=f"output directory (default: {out_default})")
+    p.add_argument("--profile", default="fast", choices=PROFILES,
+                   help="fast: a 2-core CPU in minutes (default); full: the homework's own settings")
+    p.add_argument("--seed", default=0, type=int, help="seed of every random choice (default: 0)")
+    p.add_argument("--only", metavar="ID,ID...", help="restrict to these claim ids (e.g. q1,q2,q3)")
+    p.add_argument("--force", action="store_true", help="recompute cached numerical and training results")
+
+
+def cmd_key(args) -> int:
+    from .build import build_key
+
+    _select(args.only)  # validate ids before any work
+    ctx = Context(profile=args.profile, seed=args.seed, out_dir=args.out, force=args.force)
+    summary = build_key(ctx, _ids(args.only), pdf=not args.no_pdf)
+    results = summary["results"]
+    failed = [r.claim.id for r in results if r.verdict != "verified"]
+    out = ctx.out_dir
+    print(f"wrote {out / 'answer_key.md'}, {out / 'answer_key.tex'}, {out / 'key.json'}")
+    if summary["pdf"]:
+        print(f"wrote {summary['pdf']}")
+    elif not args.no_pdf:
+        print("no TeX engine (pdflatex) found: answer_key.pdf not written")
+    print(f"{len(results) - len(failed)}/{len(results)} claims verified in {summary['seconds']:.1f} s"
+          + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def cmd_check(args) -> int:
+    from proofs import run_claim
+
+    selected = _select(args.only)
+    ctx = Context(profile=args.profile, seed=args.seed, out_dir=args.out, force=args.force)
+    width = max([5] + [len(c.id) for c in selected])
+    failed = 0
+    print(f"{'claim':<{width}}  {'verdict':<8}  {'checks':>6}  kinds")
+    for claim in selected:
+        r = run_claim(claim, ctx)
+        failed += r.verdict != "verified"
+        passed = sum(e.passed for e in r.evidence)
+        print(f"{claim.id:<{width}}  {r.verdict:<8}  {passed:>2}/{len(r.evidence):<3}  "
+              f"{', '.join(claim.kinds)}", flush=True)
+        for e in r.evidence:
+            if not e.passed:
+                print(f"{'':<{width}}    failed {e.kind}: {e.name}: {e.detail}")
+    return 1 if failed else 0
+
+
+def cmd_figures(args) -> int:
+    if not args.list:
+        raise UsageError("figures: nothing to do; use --list (figures are written by `companion key`)")
+    for claim in _select(args.only):
+        for spec in claim.figures:
+            print(f"{spec.name:<32} {claim.id:<10} {spec.caption}")
+    return 0
+
+
+def _extra_commands():
+    """Subcommands contributed by modules of ``companion.commands``."""
+    from . import commands
+
+    mods = []
+    for m in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        mods.append(importlib.import_module(f"{commands.__name__}.{m.name}"))
+    return mods
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise UsageError(message if self.prog == "companion" else f"{self.prog.split()[-1]}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="companion", description="A verified answer key for 6.7960 Homework 4.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("key", help="build answer_key.{md,tex,pdf}, key.json and figures")
+    _add_common(p, "out")
+    p.add_argument("--no-pdf", action="store_true", help="skip compiling the PDF")
+    p.set_defaults(func=cmd_key)
+    p = sub.add_parser("check", help="run the claims' checks and print one row per claim")
+    _add_common(p, "out")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("figures", help="list the solution figures and the question each illustrates")
+    p.add_argument("--list", action="store_true", help="list figure names with their question")
+    p.add_argument("--only", metavar="ID,ID...", help="restrict to these claim ids")
+    p.set_defaults(func=cmd_figures)
+    for mod in _extra_commands():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or mod.HELP))
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = bool(os.environ.get("COMPANION_DEBUG"))
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"companion: error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        if debug:
+            raise
+        print(f"companion: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("companion: interrupted (cached results and checkpoints are kept; re-run to resume)",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # unexpected: still one line
+        if debug:
+            raise
+        print(f"companion: error: {type(exc).__name__}: {exc} (COMPANION_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

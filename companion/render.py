@@ -1,0 +1,151 @@
+"""Render evaluated claims as Markdown and LaTeX, and compile the PDF when a TeX engine exists."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from proofs.registry import ClaimResult
+
+from .mdtex import escape_text, markdown_to_latex
+
+TITLE = "6.7960 Deep Learning, Homework 4: verified answer key"
+
+
+def _question_label(claim_id: str) -> str:
+    return "Q" + claim_id[1:]
+
+
+def _points(p) -> str:
+    if p is None:
+        return ""
+    if p == 0:
+        return "optional, ungraded"
+    return f"{p:g} pt" + ("" if p == 1 else "s")
+
+
+def _summary(results: list[ClaimResult]) -> str:
+    n = len(results)
+    ok = sum(r.verdict == "verified" for r in results)
+    return f"{ok} of {n} claims verified"
+
+
+def verified_by(result: ClaimResult) -> str:
+    kinds = sorted({e.kind for e in result.evidence if e.passed})
+    return ", ".join(kinds) if kinds else "nothing"
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def markdown(results: list[ClaimResult], ctx) -> str:
+    lines = [f"# {TITLE}", "",
+             f"Profile `{ctx.profile}`, seed {ctx.seed}. {_summary(results)}. Every answer below is "
+             "boxed, argued, and backed by checks that ran when this document was built.", ""]
+    lines += ["## Contents", ""]
+    for r in results:
+        lines.append(f"- [{_question_label(r.claim.id)}. {r.claim.title}](#{r.claim.id.replace('.', '')}) "
+                     f"({r.verdict})")
+    lines.append("")
+    for r in results:
+        c = r.claim
+        pts = _points(c.points)
+        lines += [f"## {_question_label(c.id)}. {c.title}" + (f" ({pts})" if pts else ""),
+                  f'<a id="{c.id.replace(".", "")}"></a>', "",
+                  f"**Question.** {c.statement}", "",
+                  "**Answer.**", "", f"$$\\boxed{{{c.answer}}}$$", ""]
+        if c.notes:
+            lines += [f"> {c.notes}", ""]
+        lines += ["**Proof.**", "", c.proof.strip(), ""]
+        lines += [f"**Verdict: {r.verdict}.** Verified by: {verified_by(r)}.", "",
+                  "| kind | passed | detail |", "|---|---|---|"]
+        for e in r.evidence:
+            detail = e.detail.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {e.kind} | {'yes' if e.passed else '**NO**'} | {detail} |")
+        lines.append("")
+        for spec, path in zip(c.figures, r.figures):
+            lines += [f"![{spec.caption}]({path})", "", f"*{spec.caption}*", ""]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- LaTeX
+
+_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{booktabs}
+\usepackage{tabularx}
+\usepackage{xcolor}
+\usepackage[hidelinks]{hyperref}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.55em}
+\emergencystretch=2em
+\newcolumntype{Y}{>{\raggedright\arraybackslash}X}
+\newcommand{\answerbox}[1]{\begin{center}\fbox{\begin{minipage}{0.94\linewidth}\centering #1\end{minipage}}\end{center}}
+"""
+
+
+def _evidence_table(r: ClaimResult) -> str:
+    rows = []
+    for e in r.evidence:
+        passed = r"\textcolor{green!40!black}{yes}" if e.passed else r"\textcolor{red}{\textbf{NO}}"
+        rows.append(f"{escape_text(e.kind)} & {passed} & {escape_text(e.detail)} \\\\")
+    return ("{\\small\n\\begin{tabularx}{\\linewidth}{@{}l l Y@{}}\n\\toprule\n"
+            "kind & passed & detail \\\\\n\\midrule\n" + "\n".join(rows) +
+            "\n\\bottomrule\n\\end{tabularx}}\n")
+
+
+def latex(results: list[ClaimResult], ctx) -> str:
+    parts = [_PREAMBLE, f"\\title{{{escape_text(TITLE)}}}",
+             f"\\date{{Profile \\texttt{{{ctx.profile}}}, seed {ctx.seed}. {_summary(results)}.}}",
+             "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle", "\\tableofcontents",
+             "\\clearpage"]
+    for r in results:
+        c = r.claim
+        pts = _points(c.points)
+        parts.append(f"\\section*{{{_question_label(c.id)}. {escape_text(c.title)}"
+                     + (f" \\normalfont\\small({pts})" if pts else "") + "}")
+        parts.append(f"\\addcontentsline{{toc}}{{section}}{{{_question_label(c.id)}. {escape_text(c.title)}}}")
+        parts.append("\\textbf{Question.} " + markdown_to_latex(c.statement))
+        parts.append("\\noindent\\begin{minipage}{\\linewidth}\\textbf{Answer.}\n\\answerbox{$\\displaystyle "
+                     + c.answer + "$}\\end{minipage}")
+        if c.notes:
+            parts.append("\\textit{Note.} " + markdown_to_latex(c.notes))
+        parts.append("\\textbf{Proof.} " + markdown_to_latex(c.proof))
+        parts.append(f"\\textbf{{Verdict: {r.verdict}.}} Verified by: {escape_text(verified_by(r))}.\n")
+        parts.append(_evidence_table(r))
+        for spec in c.figures:
+            parts.append("\\begin{figure}[htbp]\\centering\n"
+                         f"\\includegraphics[width=0.9\\linewidth,height=0.42\\textheight,keepaspectratio]"
+                         f"{{figures/{spec.name}.pdf}}\n"
+                         f"\\caption{{{markdown_to_latex(spec.caption)}}}\n\\end{{figure}}")
+        parts.append("\\clearpage" if c.figures else "\\bigskip")
+    parts.append("\\end{document}")
+    return "\n\n".join(parts) + "\n"
+
+
+def tex_engine() -> str | None:
+    return shutil.which("pdflatex")
+
+
+def compile_pdf(tex_path: Path, *, timeout: int = 300) -> Path | None:
+    """Compile with pdflatex (twice, for the table of contents); None without a TeX engine."""
+    engine = tex_engine()
+    if engine is None:
+        return None
+    tex_path = Path(tex_path)
+    cmd = [engine, "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+    for _ in range(2):
+        proc = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            log = proc.stdout.splitlines()
+            err = next((ln for ln in log if ln.startswith("!")), "unknown error")
+            raise RuntimeError(f"pdflatex failed on {tex_path.name}: {err} (see {tex_path.with_suffix('.log')})")
+    for ext in (".aux", ".out", ".toc"):  # keep the log for inspection, drop the rest
+        tex_path.with_suffix(ext).unlink(missing_ok=True)
+    return tex_path.with_suffix(".pdf")

@@ -1,0 +1,65 @@
+"""Question 1: augmentations and image contrastive learning."""
+
+from __future__ import annotations
+
+import math
+
+from numerics import instance_discrimination as inst
+
+from .order import POINTS
+from .registry import Claim, check, register
+
+
+@check("exact", "Eq. (1) with N = K, p_i = p_aug(.|img_i) equals the expected batch loss (enumeration)")
+def _exact(ctx):
+    images = inst.toy_images(4, 6, seed=ctx.seed)
+    views = inst.finite_views(images, inst.random_encoder(6, 5, seed=ctx.seed), M=3)
+    a, b = inst.eq1_exact(views), inst.batch_exact(views)
+    return abs(a - b) <= 1e-12, (f"K = 4 toy images, 3 equally likely augmentations each: Eq. (1) by "
+                                 f"enumeration = {a:.15f}, expected two-view batch loss = {b:.15f}, "
+                                 f"|diff| = {abs(a - b):.1e} (tolerance 1e-12)")
+
+
+@check("experiment", "Monte-Carlo Eq. (1) against instance discrimination on augmented batches")
+def _monte_carlo(ctx):
+    n = 2000 if ctx.fast else 20000
+    images = inst.toy_images(6, 6, seed=ctx.seed)
+    f = inst.random_encoder(6, 8, seed=ctx.seed)
+    (m1, s1), (m2, s2) = (inst.eq1_monte_carlo(images, f, inst.augment, n, seed=ctx.seed),
+                          inst.batch_instance_discrimination(images, f, inst.augment, n, seed=ctx.seed + 1))
+    z = abs(m1 - m2) / math.hypot(s1, s2)
+    # Control: pairing each x_i with views of another image (p_i = p_aug(.|img_{i+1})) must be
+    # told apart by the same test, or the agreement above would mean nothing.
+    m3, s3 = inst.eq1_monte_carlo(images, f, inst.augment, n // 4, seed=ctx.seed + 2,
+                                  y_images=images[[*range(1, len(images)), 0]])
+    z_wrong = abs(m3 - m2) / math.hypot(s3, s2)
+    return z < 4 and z_wrong > 4, (f"K = 6 toy images, random shift + brightness + noise, fixed random encoder to S^7, "
+                   f"{n} draws each: Eq. (1) MC = {m1:.4f} ± {s1:.4f}, batch instance discrimination = "
+                   f"{m2:.4f} ± {s2:.4f}, |diff| = {z:.2f} standard errors (< 4 required); control with "
+                   f"p_i = p_aug(.|img_(i+1)): {m3:.4f}, {z_wrong:.0f} standard errors away (> 4 required)")
+
+
+register(Claim(
+    id="q1",
+    title="Augmentations and image contrastive learning",
+    points=POINTS["q1"],
+    statement=("For an image data set $\\{\\mathrm{img}_i\\}_{i=1}^K$ with augmentation distribution "
+               "$p_{\\mathrm{aug}}(\\cdot\\mid\\mathrm{img})$, give $N$ and $\\{p_i\\}_i$ that cast image "
+               "contrastive learning as Eq. (1)."),
+    answer=r"N = K,\qquad p_i = p_{\mathrm{aug}}(\cdot \mid \mathrm{img}_i),\quad i = 1, \dots, K",
+    short={"N": "K", "p_i": "p_aug(. | img_i)"},
+    proof=(
+        "Each image defines its own similarity group: two augmentations of the same image form a positive "
+        "pair, and augmentations of different images are negatives. So there is one group per image, "
+        "$N = K$, and the group's distribution is the distribution of augmented versions of that image, "
+        "$p_i = p_{\\mathrm{aug}}(\\cdot\\mid\\mathrm{img}_i)$. Drawing $x_i \\sim p_i$ and $y_i \\sim p_i$ "
+        "gives two independent augmentations of $\\mathrm{img}_i$ (the positive pair), and $y_j \\sim p_j$ "
+        "for $j \\ne i$ gives one augmentation of every other image (the negatives). This is instance "
+        "discrimination: classify which of the $K$ images the view $x_i$ came from.\n\n"
+        "The checks confirm that Eq. (1) under this choice is the loss that training code computes from "
+        "two augmented views of a batch of all $K$ images: exactly, by enumerating a finite augmentation, "
+        "and within sampling error for a continuous one. (Expectation is linear, and the batch's second "
+        "views are independent draws $y_j \\sim p_j$, so sharing them across rows changes nothing in "
+        "expectation.)"),
+    checks=(_exact, _monte_carlo),
+))

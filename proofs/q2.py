@@ -1,0 +1,101 @@
+"""Question 2: instance discrimination as classification; the range of the logits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theory.logits import (cross_entropy_derivation, lagrange_identity_holds, sphere_lower_bound_derivation,
+                           sphere_upper_bound_derivation)
+
+from .checks import derivations_hold, hypothesis_holds, z3_proves
+from .order import POINTS
+from .registry import Claim, check, register
+
+LAGRANGE_DIMS = range(2, 9)
+
+
+@check("symbolic", "cross-entropy form (symbolic N), range certificates (symbolic d), Lagrange identity")
+def _symbolic(ctx):
+    ok, detail = derivations_hold(cross_entropy_derivation(), sphere_upper_bound_derivation(),
+                                  sphere_lower_bound_derivation())
+    lagrange = {dim: lagrange_identity_holds(dim) for dim in LAGRANGE_DIMS}
+    ok &= all(lagrange.values())
+    return ok, (detail + "; Lagrange identity (sum a^2)(sum b^2) - (a.b)^2 = 1/2 sum_pq (a_p b_q - a_q b_p)^2 "
+                f"expanded exactly for d = {min(LAGRANGE_DIMS)}..{max(LAGRANGE_DIMS)}: "
+                f"{'all hold' if all(lagrange.values()) else lagrange}")
+
+
+@check("smt", "z3: the linearised implications give -1 <= logit <= 1")
+def _smt(ctx):
+    import z3
+
+    c, D, E, g = z3.Reals("c D E g")
+    # Linear: c = 1 - D/2 with D = ||u-v||^2 >= 0, and c = E/2 - 1 with E = ||u+v||^2 >= 0.
+    lin = z3.Implies(z3.And(D >= 0, E >= 0, c == 1 - D / 2, c == E / 2 - 1), z3.And(c <= 1, c >= -1))
+    ok1, m1 = z3_proves(lin, "linear sphere certificate")
+    # Cauchy-Schwarz form: ||a||^2 = ||b||^2 = 1 and the Lagrange SOS g = 1 - c^2 >= 0.
+    cs = z3.Implies(z3.And(g >= 0, g == 1 - c * c), z3.And(c <= 1, c >= -1))
+    ok2, m2 = z3_proves(cs, "Lagrange certificate")
+    # The full statement in d = 3, without any certificate: unit vectors have |a.b| <= 1.
+    a, b = z3.RealVector("a", 3), z3.RealVector("b", 3)
+    dot = z3.Sum([x * y for x, y in zip(a, b)])
+    unit = z3.And(z3.Sum([x * x for x in a]) == 1, z3.Sum([y * y for y in b]) == 1)
+    ok3, m3 = z3_proves(z3.Implies(unit, z3.And(dot <= 1, dot >= -1)), "d=3 unit vectors")
+    return ok1 and ok2 and ok3, "; ".join([m1, m2, m3])
+
+
+@check("experiment", "one term of Eq. (1) equals torch.nn.functional.cross_entropy")
+def _torch_ce(ctx):
+    import torch
+
+    rng = np.random.default_rng(ctx.seed)
+    worst = 0.0
+    for N, dim in [(2, 3), (5, 8), (17, 4), (64, 128)]:
+        fx = rng.standard_normal((N, dim))
+        fy = rng.standard_normal((N, dim))
+        fx /= np.linalg.norm(fx, axis=1, keepdims=True)
+        fy /= np.linalg.norm(fy, axis=1, keepdims=True)
+        for i in range(N):
+            logits = fy @ fx[i]                                  # (N,): f(x_i)^T f(y_j)
+            term = -np.log(np.exp(logits[i]) / np.exp(logits).sum())  # Eq. (1), written out
+            ce = torch.nn.functional.cross_entropy(torch.from_numpy(logits)[None], torch.tensor([i])).item()
+            worst = max(worst, abs(term - ce))
+    return worst < 1e-12, f"max |Eq. (1) term - cross_entropy(logits, i)| = {worst:.1e} over N in (2, 5, 17, 64) (float64, tolerance 1e-12)"
+
+
+@check("property", "hypothesis: logits of unit vectors lie in [-1, 1], attained at y = ±x")
+def _property(ctx):
+    from hypothesis import strategies as st
+
+    def prop(dim, seed):
+        rng = np.random.default_rng(seed)
+        x, y = rng.standard_normal((2, dim))
+        x /= np.linalg.norm(x)
+        y /= np.linalg.norm(y)
+        assert -1 - 1e-12 <= x @ y <= 1 + 1e-12, x @ y
+        assert abs(x @ x - 1) < 1e-12 and abs(x @ -x + 1) < 1e-12  # both ends are attained
+
+    return hypothesis_holds(prop, [st.integers(1, 1024), st.integers(0, 2**32 - 1)], name="logit range")
+
+
+register(Claim(
+    id="q2",
+    title="Instance discrimination as classification",
+    points=POINTS["q2"],
+    statement=("For $x_i$ and $\\{y_j\\}_{j=1}^N$, give the number of classes $C$, the logits vector, "
+               "the target class, and the range of the logits."),
+    answer=(r"C = N,\quad \ell = \big(f(x_i)^\top f(y_1), \dots, f(x_i)^\top f(y_N)\big) \in \mathbb{R}^N,"
+            r"\quad \text{target } i,\quad \ell_j \in [-1, 1]"),
+    short={"classes": "N", "target": "i", "range": "[-1, 1]"},
+    proof=(
+        "Fix $x_i$ and $y_1, \\dots, y_N$ and write $\\ell_j = f(x_i)^\\top f(y_j)$. The term inside the "
+        "expectation of Eq. (1) is the cross-entropy of the logits vector $\\ell \\in \\mathbb{R}^N$ with "
+        "target class $i$, one class per group:\n\n$$" + cross_entropy_derivation().latex() + "$$\n\n"
+        "Every logit is a dot product of two unit vectors, so it lies in $[-1, 1]$ (Cauchy–Schwarz). A "
+        "certificate in any dimension $d$ uses Question 3:\n\n$$" + sphere_upper_bound_derivation().latex() +
+        "$$\n\n$$" + sphere_lower_bound_derivation().latex() + "$$\n\n"
+        "Equivalently, the Lagrange identity $\\|a\\|^2\\|b\\|^2 - (a^\\top b)^2 = \\tfrac12\\sum_{p,q}"
+        "(a_p b_q - a_q b_p)^2 \\ge 0$ gives $(a^\\top b)^2 \\le 1$ for unit vectors. Both ends are "
+        "attained: $\\ell_j = 1$ when $f(y_j) = f(x_i)$ and $\\ell_j = -1$ when $f(y_j) = -f(x_i)$."),
+    checks=(_symbolic, _smt, _torch_ce, _property),
+))
