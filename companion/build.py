@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from proofs import claims, run_claim
 from proofs.context import Context, atomic_write_text
-from proofs.registry import ClaimResult
+from proofs.registry import ClaimResult, Evidence
 
 from . import render
 
@@ -34,21 +35,55 @@ def draw_figures(claim, ctx: Context) -> list[str]:
     return paths
 
 
-def evaluate(ctx: Context, only=None, *, figures: bool = True) -> list[ClaimResult]:
-    """Run the checks (and draw the figures) of the selected claims, in the homework's order."""
+def code_fingerprint() -> str:
+    """A hash of every source file the evidence can depend on: changing any of them
+    invalidates the cached evidence (cached numerical results are keyed by profile and seed)."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for pkg in ("theory", "numerics", "proofs"):
+        for f in sorted((root / pkg).rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
+    """Run a claim's checks, or reuse the evidence of an identical earlier run (same code,
+    profile and seed) from ``results/evidence/ID.json``."""
+    path = ctx.results_dir / "evidence" / f"{claim.id}.json"
+    key = {"profile": ctx.profile, "seed": ctx.seed, "code": fingerprint,
+           "checks": [c.name for c in claim.checks]}
+    if path.exists() and not ctx.force:
+        try:
+            stored = json.loads(path.read_text())
+            if stored["key"] == key:
+                return ClaimResult(claim, [Evidence(**{k: e[k] for k in ("kind", "passed", "detail", "name",
+                                                                         "seconds")})
+                                           for e in stored["evidence"]])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            pass
+    result = run_claim(claim, ctx)
+    atomic_write_text(path, json.dumps({"key": key, "evidence": [e.to_json() for e in result.evidence]},
+                                       indent=1))
+    return result
+
+
+def evaluate(ctx: Context, only=None, *, figures: bool = True, reuse: bool = True) -> list[ClaimResult]:
+    """Run the checks (and draw the figures) of the selected claims, in the homework's order.
+
+    With ``reuse``, evidence from an earlier run with the same code, profile and seed is reused."""
     selected = claims(only)
     results = []
+    fingerprint = code_fingerprint()
     bar = _progress(selected, desc="claims", unit="claim")
     for claim in bar:
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(claim.id)
-        result = run_claim(claim, ctx)
+        result = _cached_evidence(claim, ctx, fingerprint) if reuse else run_claim(claim, ctx)
         if figures:
             try:
                 result.figures = draw_figures(claim, ctx)
             except Exception as exc:  # a figure that cannot be drawn fails its claim
-                from proofs.registry import Evidence
-
                 result.evidence.append(Evidence("experiment", False, f"figure failed: {type(exc).__name__}: {exc}",
                                                 "figures"))
         results.append(result)
@@ -73,18 +108,24 @@ def key_json(results: list[ClaimResult], ctx: Context) -> dict:
     }
 
 
-def build_key(ctx: Context, only=None, *, pdf: bool = True) -> dict:
-    """Write answer_key.{md,tex,pdf} and key.json under ``ctx.out_dir``; return a summary."""
+def build_key(ctx: Context, only=None, *, pdf: bool = True, results: list[ClaimResult] | None = None) -> dict:
+    """Write answer_key.{md,tex,pdf}, answer_key_short.{md,tex,pdf} and key.json under
+    ``ctx.out_dir``; return a summary.  ``results`` (from :func:`evaluate`) skips the evaluation."""
     t0 = time.perf_counter()
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
-    results = evaluate(ctx, only)
+    if results is None:
+        results = evaluate(ctx, only)
     data = key_json(results, ctx)
     out = ctx.out_dir
     atomic_write_text(out / "key.json", json.dumps(data, indent=1, default=str))
     atomic_write_text(out / "answer_key.md", render.markdown(results, ctx))
     tex = render.latex(results, ctx)
     atomic_write_text(out / "answer_key.tex", tex)
+    atomic_write_text(out / "answer_key_short.md", render.short_markdown(results, ctx))
+    atomic_write_text(out / "answer_key_short.tex", render.short_latex(results, ctx))
     pdf_path = render.compile_pdf(out / "answer_key.tex") if pdf else None
+    if pdf_path is not None:
+        render.compile_pdf(out / "answer_key_short.tex")
     return {
         "results": results,
         "pdf": pdf_path,

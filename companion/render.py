@@ -129,6 +129,34 @@ def latex(results: list[ClaimResult], ctx) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+# --------------------------------------------------------------------------- graders' sheet
+
+
+def short_markdown(results: list[ClaimResult], ctx) -> str:
+    lines = [f"# {TITLE}: boxed answers", "", f"Profile `{ctx.profile}`, seed {ctx.seed}. "
+             f"{_summary(results)}. The full key, with proofs and evidence, is `answer_key.md`.", ""]
+    for r in results:
+        c = r.claim
+        pts = f" ({_points(c.points)})" if c.points is not None else ""
+        lines += [f"**{_question_label(c.id)}. {c.title}**{pts}, {r.verdict}", "",
+                  f"$$\\boxed{{{c.answer}}}$$", ""]
+    return "\n".join(lines) + "\n"
+
+
+def short_latex(results: list[ClaimResult], ctx) -> str:
+    parts = [_PREAMBLE, f"\\title{{{escape_text(TITLE)}: boxed answers}}",
+             f"\\date{{Profile \\texttt{{{ctx.profile}}}, seed {ctx.seed}. {_summary(results)}.}}",
+             "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle"]
+    for r in results:
+        c = r.claim
+        pts = _points(c.points)
+        parts.append(f"\\noindent\\begin{{minipage}}{{\\linewidth}}\\textbf{{{_question_label(c.id)}. "
+                     f"{escape_text(c.title)}}}" + (f" \\small({pts})" if pts else "") +
+                     f" \\hfill \\small{{{r.verdict}}}\n\\answerbox{{$\\displaystyle {c.answer}$}}\\end{{minipage}}")
+    parts.append("\\end{document}")
+    return "\n\n".join(parts) + "\n"
+
+
 def tex_engine() -> str | None:
     return shutil.which("pdflatex")
 
