@@ -1,0 +1,84 @@
+"""``companion accuracy FILE``: parse a configuration, print Yes/No and a failing choice, plot."""
+
+import json
+
+import pytest
+
+from companion.cli import main
+from companion.commands.accuracy import parse_config
+
+TIE = {"groups": [[[1, 0], ["12/13", "5/13"], ["4/5", "3/5"], ["3/5", "4/5"]],
+                  {"vectors": [["3/5", "-4/5"], ["5/13", "-12/13"], [0, -1]]},
+                  [[-1, 0]]]}
+
+
+def write(tmp_path, data, name="cfg.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps(data))
+    return p
+
+
+def test_exact_tie_is_no_with_the_failing_choice(tmp_path, capsys):
+    p = write(tmp_path, TIE)
+    assert main(["accuracy", str(p), "--out", str(tmp_path / "plot.png")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("perfect accuracy: No")
+    assert "arithmetic: exact" in out
+    assert "z_1 = 3/5, z_2 = 3/5" in out and "x = point 1 of group 1" in out
+    assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def test_angles_yes_and_default_plot_path(tmp_path, capsys):
+    p = write(tmp_path, {"groups": [{"angles": [80, 90, 100]}, {"angles": [200, 210]},
+                                    {"angles": [5.5, 6.0]}], "angle_unit": "degrees"})
+    assert main(["accuracy", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("perfect accuracy: Yes") and "float64" in out
+    assert (tmp_path / "cfg.accuracy.png").stat().st_size > 0
+
+
+def test_json_output_and_higher_dimension_plot(tmp_path, capsys):
+    p = write(tmp_path, [[[1, 0, 0]], [[0, 1, 0], [0, 0, 1]], [[0, 0, 1]]])   # shared point
+    assert main(["accuracy", str(p), "--json", "--out", str(tmp_path / "g.png")]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["answer"] == "No" and res["d"] == 3 and res["failure"] is not None
+    assert (tmp_path / "g.png").stat().st_size > 0
+
+
+def test_radians_and_no_plot(tmp_path, capsys):
+    p = write(tmp_path, {"groups": [{"angles": [0.0]}, {"angles": [3.14159]}], "angle_unit": "radians"})
+    assert main(["accuracy", str(p), "--no-plot"]) == 0
+    assert "Yes" in capsys.readouterr().out
+    assert not (tmp_path / "cfg.accuracy.png").exists()
+
+
+@pytest.mark.parametrize("data, message", [
+    ([[[1, 0]], [[0.6, 0.79]]], "group 2 row 1 is not a unit row"),
+    ([[[1, 0]]], "at least 2 groups"),
+    ([[[1, 0]], []], "group 2 is empty"),
+    ([[[1, 0]], [[0, 1, 0]]], "group 2 row 1 has dimension 3, expected 2"),
+    ([[[1, 0]], [["x", 0]]], "group 2 row 1: cannot read 'x'"),
+    ({"groups": [[[1, 0]], {"angles": [1], "vectors": []}]}, "exactly one key"),
+    ({"group": []}, "needs a \"groups\" list"),
+    ({"groups": [[[1, 0]], [[0, 1]]], "angle_unit": "grad"}, "angle_unit"),
+    ({"groups": [[[1, 0]], [[0, 1]]], "tolerance": -1}, "tolerance"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, data, message):
+    p = write(tmp_path, data)
+    assert main(["accuracy", str(p), "--no-plot"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_missing_file_and_bad_json(tmp_path, capsys):
+    assert main(["accuracy", str(tmp_path / "nope.json")]) == 2
+    (tmp_path / "bad.json").write_text("{")
+    assert main(["accuracy", str(tmp_path / "bad.json")]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err and "not valid JSON" in err
+
+
+def test_parse_config_exactness():
+    groups, tol = parse_config({"groups": [[[1, 0]], [["0.6", "0.8"]]], "tolerance": 1e-6})
+    from fractions import Fraction
+    assert groups[1][0] == [Fraction(3, 5), Fraction(4, 5)] and tol == 1e-6
