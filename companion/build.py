@@ -23,16 +23,23 @@ def _progress(iterable, **kw):
     return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, **kw)
 
 
-def draw_figures(claim, ctx: Context) -> list[str]:
-    """Compute each figure's data, plot it, save NAME.png and NAME.pdf; return the PNG paths."""
+def draw_figures(claim, ctx: Context) -> tuple[list[str], list[Evidence]]:
+    """Compute each figure's data, plot it, save NAME.png and NAME.pdf.
+
+    Returns the PNG paths (relative to the output folder) of the figures drawn, and failed
+    evidence for each figure that could not be drawn (which fails its claim)."""
     from figures.style import save
 
-    paths = []
+    paths, failures = [], []
     for spec in claim.figures:
-        fig = spec.plot(spec.data(ctx))
-        png, _pdf = save(fig, ctx.figures_dir, spec.name)
-        paths.append(str(png.relative_to(ctx.out_dir)))
-    return paths
+        try:
+            fig = spec.plot(spec.data(ctx))
+            png, _pdf = save(fig, ctx.figures_dir, spec.name)
+            paths.append(str(png.relative_to(ctx.out_dir)))
+        except Exception as exc:
+            failures.append(Evidence("experiment", False, f"figure {spec.name} failed: {type(exc).__name__}: {exc}",
+                                     f"figure {spec.name}"))
+    return paths, failures
 
 
 def code_fingerprint() -> str:
@@ -81,11 +88,8 @@ def evaluate(ctx: Context, only=None, *, figures: bool = True, reuse: bool = Tru
             bar.set_postfix_str(claim.id)
         result = _cached_evidence(claim, ctx, fingerprint) if reuse else run_claim(claim, ctx)
         if figures:
-            try:
-                result.figures = draw_figures(claim, ctx)
-            except Exception as exc:  # a figure that cannot be drawn fails its claim
-                result.evidence.append(Evidence("experiment", False, f"figure failed: {type(exc).__name__}: {exc}",
-                                                "figures"))
+            result.figures, failures = draw_figures(claim, ctx)
+            result.evidence.extend(failures)
         results.append(result)
     return results
 

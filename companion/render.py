@@ -64,7 +64,8 @@ def markdown(results: list[ClaimResult], ctx) -> str:
             detail = e.detail.replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {e.kind} | {'yes' if e.passed else '**NO**'} | {detail} |")
         lines.append("")
-        for spec, path in zip(c.figures, r.figures):
+        paths = {Path(f).stem: f for f in r.figures}
+        for spec, path in ((s, paths[s.name]) for s in c.figures if s.name in paths):
             lines += [f"![{spec.caption}]({path})", "", f"*{spec.caption}*", ""]
     return "\n".join(lines) + "\n"
 
@@ -119,7 +120,8 @@ def latex(results: list[ClaimResult], ctx) -> str:
         parts.append("\\textbf{Proof.} " + markdown_to_latex(c.proof))
         parts.append(f"\\textbf{{Verdict: {r.verdict}.}} Verified by: {escape_text(verified_by(r))}.\n")
         parts.append(_evidence_table(r))
-        for spec in c.figures:
+        drawn = {Path(f).stem for f in r.figures}
+        for spec in (s for s in c.figures if s.name in drawn):
             parts.append("\\begin{figure}[htbp]\\centering\n"
                          f"\\includegraphics[width=0.9\\linewidth,height=0.42\\textheight,keepaspectratio]"
                          f"{{figures/{spec.name}.pdf}}\n"
