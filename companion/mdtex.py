@@ -91,7 +91,9 @@ def markdown_to_latex(md: str) -> str:
         m = re.fullmatch(r"@@DISPLAY(\d+)@@", first)
         if m and len(lines) == 1:
             body = displays[int(m.group(1))]
-            out.append("\\[\n" + body + "\n\\]")
+            # Wide derivations (a chain with its reasons) shrink to the text width, never overflow.
+            out.append("\\begin{center}\\adjustbox{max width=\\linewidth}{$\\displaystyle\n" + body +
+                       "\n$}\\end{center}")
         elif all(ln.lstrip().startswith("|") for ln in lines):
             out.append(_table(lines))
         elif re.match(r"#{1,6} ", first):
@@ -111,3 +113,28 @@ def markdown_to_latex(md: str) -> str:
         else:
             out.append(inline(" ".join(ln.strip() for ln in lines)))
     return "\n\n".join(out)
+
+
+def math_with_text_breaks(answer: str) -> str:
+    """A math-mode answer as LaTeX that can wrap: top-level ``\\text{...}`` runs become text
+    (where lines may break), the rest stays ``$\\displaystyle ...$``."""
+    out, math, i, depth = [], [], 0, 0
+    while i < len(answer):
+        if depth == 0 and answer.startswith("\\text{", i):
+            j, level = i + len("\\text{"), 1
+            while j < len(answer) and level:
+                level += {"{": 1, "}": -1}.get(answer[j], 0)
+                j += 1
+            if "".join(math).strip():
+                out.append("$\\displaystyle " + "".join(math) + "$")
+            math = []
+            out.append(answer[i + len("\\text{"):j - 1])
+            i = j
+            continue
+        ch = answer[i]
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        math.append(ch)
+        i += 1
+    if "".join(math).strip():
+        out.append("$\\displaystyle " + "".join(math) + "$")
+    return "".join(out)

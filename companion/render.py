@@ -6,9 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from proofs.order import PARTS, SOURCE_NOTE
 from proofs.registry import ClaimResult
 
-from .mdtex import escape_text, markdown_to_latex
+from .mdtex import escape_text, markdown_to_latex, math_with_text_breaks
 
 TITLE = "6.7960 Deep Learning, Homework 4: verified answer key"
 
@@ -21,7 +22,7 @@ def _points(p) -> str:
     if p is None:
         return ""
     if p == 0:
-        return "optional, ungraded"
+        return "ungraded"
     return f"{p:g} pt" + ("" if p == 1 else "s")
 
 
@@ -42,14 +43,20 @@ def verified_by(result: ClaimResult) -> str:
 def markdown(results: list[ClaimResult], ctx) -> str:
     lines = [f"# {TITLE}", "",
              f"Profile `{ctx.profile}`, seed {ctx.seed}. {_summary(results)}. Every answer below is "
-             "boxed, argued, and backed by checks that ran when this document was built.", ""]
+             "boxed, argued, and backed by checks that ran when this document was built. The questions "
+             "follow the homework's order, with its points (25 in all).", "",
+             f"> **Note.** {SOURCE_NOTE}", ""]
     lines += ["## Contents", ""]
     for r in results:
         lines.append(f"- [{_question_label(r.claim.id)}. {r.claim.title}](#{r.claim.id.replace('.', '')}) "
                      f"({r.verdict})")
     lines.append("")
+    starts = {first: (title, pts) for title, pts, first in PARTS}
     for r in results:
         c = r.claim
+        if c.id in starts:
+            title, part_pts = starts[c.id]
+            lines += [f"# {title} ({part_pts:g} pts)", ""]
         pts = _points(c.points)
         lines += [f"## {_question_label(c.id)}. {c.title}" + (f" ({pts})" if pts else ""),
                   f'<a id="{c.id.replace(".", "")}"></a>', "",
@@ -79,6 +86,7 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx}
+\usepackage{adjustbox}
 \usepackage{booktabs}
 \usepackage{tabularx}
 \usepackage{xcolor}
@@ -104,17 +112,28 @@ def _evidence_table(r: ClaimResult) -> str:
 def latex(results: list[ClaimResult], ctx) -> str:
     parts = [_PREAMBLE, f"\\title{{{escape_text(TITLE)}}}",
              f"\\date{{Profile \\texttt{{{ctx.profile}}}, seed {ctx.seed}. {_summary(results)}.}}",
-             "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle", "\\tableofcontents",
-             "\\clearpage"]
+             "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle",
+             "Every answer is boxed, argued, and backed by checks that ran when this document was built; "
+             "each question says how it was verified (symbolic, SMT, exact, property, optimization, "
+             "experiment, counterexample). The questions follow the homework's order, with its points "
+             "(25 in all).",
+             "\\noindent\\fbox{\\begin{minipage}{0.97\\linewidth}\\textbf{Note.} " + markdown_to_latex(SOURCE_NOTE)
+             + "\\end{minipage}}",
+             "{\\small\\tableofcontents}", "\\clearpage"]
+    starts = {first: (title, pts) for title, pts, first in PARTS}
     for r in results:
         c = r.claim
+        if c.id in starts:
+            title, part_pts = starts[c.id]
+            parts.append(f"\\addcontentsline{{toc}}{{section}}{{{escape_text(title)} ({part_pts:g} pts)}}")
         pts = _points(c.points)
         parts.append(f"\\section*{{{_question_label(c.id)}. {escape_text(c.title)}"
                      + (f" \\normalfont\\small({pts})" if pts else "") + "}")
-        parts.append(f"\\addcontentsline{{toc}}{{section}}{{{_question_label(c.id)}. {escape_text(c.title)}}}")
+        parts.append(f"\\addcontentsline{{toc}}{{subsection}}{{{_question_label(c.id)}. {escape_text(c.title)}"
+                     + (f" ({pts})" if pts else "") + "}")
         parts.append("\\textbf{Question.} " + markdown_to_latex(c.statement))
-        parts.append("\\noindent\\begin{minipage}{\\linewidth}\\textbf{Answer.}\n\\answerbox{$\\displaystyle "
-                     + c.answer + "$}\\end{minipage}")
+        parts.append("\\noindent\\begin{minipage}{\\linewidth}\\textbf{Answer.}\n\\answerbox{"
+                     + math_with_text_breaks(c.answer) + "}\\end{minipage}")
         if c.notes:
             parts.append("\\textit{Note.} " + markdown_to_latex(c.notes))
         parts.append("\\textbf{Proof.} " + markdown_to_latex(c.proof))
@@ -154,7 +173,7 @@ def short_latex(results: list[ClaimResult], ctx) -> str:
         pts = _points(c.points)
         parts.append(f"\\noindent\\begin{{minipage}}{{\\linewidth}}\\textbf{{{_question_label(c.id)}. "
                      f"{escape_text(c.title)}}}" + (f" \\small({pts})" if pts else "") +
-                     f" \\hfill \\small{{{r.verdict}}}\n\\answerbox{{$\\displaystyle {c.answer}$}}\\end{{minipage}}")
+                     f" \\hfill \\small{{{r.verdict}}}\n\\answerbox{{{math_with_text_breaks(c.answer)}}}\\end{{minipage}}")
     parts.append("\\end{document}")
     return "\n\n".join(parts) + "\n"
 

@@ -15,3 +15,15 @@ QUESTIONS: tuple[tuple[str, float], ...] = (
 
 QUESTION_ORDER: tuple[str, ...] = tuple(q for q, _ in QUESTIONS)
 POINTS: dict[str, float] = dict(QUESTIONS)
+
+#: The two parts of the problem set: (title, points, first question id).
+PARTS: tuple[tuple[str, float, str], ...] = (
+    ("Similarity-based learning: self-supervised and supervised", 13.0, "q1"),
+    ("Reconstruction and similarities in representation learning", 12.0, "q7a.i"),
+)
+
+#: Said once at the top of the key: what our copy of the problem set lacks.
+SOURCE_NOTE = ("The four plots of Question 4a, the data-set figures and the augmentation rows are not in "
+               "our copy of the problem set. Question 4a is answered for four illustrative configurations, "
+               "with the exact checker (`companion accuracy FILE`) to apply to the homework's own plots; "
+               "the data-set and augmentation figures are redrawn from our renderer.")

@@ -17,7 +17,8 @@ def test_escape_specials_and_unicode():
 
 def test_math_passes_through():
     tex = markdown_to_latex("Let $a_b \\le 1$ and\n\n$$x^2 = y_1$$\n\nend_of it")
-    assert "$a_b \\le 1$" in tex and "\\[\nx^2 = y_1\n\\]" in tex and "end\\_of it" in tex
+    assert "$a_b \\le 1$" in tex and "end\\_of it" in tex
+    assert "\\adjustbox{max width=\\linewidth}{$\\displaystyle\nx^2 = y_1\n$}" in tex
 
 
 def test_lists_bold_code_and_tables():
@@ -46,6 +47,12 @@ def test_latex_document_structure(tmp_path):
     tex = render.latex([_result()], Context(out_dir=tmp_path))
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
     assert "\\answerbox{$\\displaystyle x = 1$}" in tex and "\\tableofcontents" in tex
+
+
+def test_text_in_answers_can_wrap():
+    from companion.mdtex import math_with_text_breaks
+    assert math_with_text_breaks(r"\text{Yes: } e^{x} \text{ overflows}") == r"Yes: $\displaystyle  e^{x} $ overflows"
+    assert math_with_text_breaks(r"\mathrm{m}_{\text{ij}} = 0") == r"$\displaystyle \mathrm{m}_{\text{ij}} = 0$"
 
 
 def test_key_json_schema(tmp_path):
