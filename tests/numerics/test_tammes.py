@@ -1,0 +1,123 @@
+"""numerics.tammes: the solver reaches the proven and the famous optima, and its pieces are right."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from numerics.tammes import (active_set_newton, check_unit_rows, contact_graph, min_angle_deg,
+                             pair_angles_deg, polish, random_sphere, tammes, tammes_search)
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "tammes_s2_proven.tsv"
+
+
+def proven_s2() -> dict[int, float]:
+    rows = [ln.split("\t") for ln in DATA.read_text().splitlines()
+            if ln.strip() and not ln.startswith("#") and not ln.startswith("N\t")]
+    return {int(n): float(a) for n, a, _ in rows}
+
+
+def test_data_file_names_its_source():
+    first = DATA.read_text().splitlines()[0]
+    assert first.startswith("# source:") and "Musin" in first
+
+
+def min_angle_nested(x):
+    """Nested-loop reference for min_angle_deg."""
+    best = math.inf
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            c = sum(a * b for a, b in zip(x[i], x[j]))
+            best = min(best, math.degrees(math.acos(max(-1.0, min(1.0, c)))))
+    return best
+
+
+@pytest.mark.parametrize("n, d", [(5, 3), (17, 4), (30, 2)])
+def test_min_angle_matches_nested_loops(n, d):
+    x = random_sphere(n, d, np.random.default_rng(n))
+    assert abs(min_angle_deg(x) - min_angle_nested(x.tolist())) < 1e-9
+    a = pair_angles_deg(x)
+    assert a.shape == (n, n) and np.all(np.isinf(np.diag(a)))
+    assert abs(a.min() - min_angle_deg(x)) < 1e-12
+
+
+def test_min_angle_closed_forms_keep_full_precision():
+    e = np.eye(4)
+    assert min_angle_deg(np.vstack([e[0], -e[0]])) == 180.0  # arccos would lose ~1e-6 degrees
+    assert abs(min_angle_deg(np.vstack([e, -e])) - 90.0) < 1e-12  # cross-polytope
+    t = np.radians(1e-7)
+    tiny = np.array([[1.0, 0.0], [math.cos(t), math.sin(t)]])
+    assert abs(min_angle_deg(tiny) - 1e-7) < 1e-15
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.array([[1.0, 0.0], [0.0, 2.0]]), "row 1 has norm 2"),
+    (np.array([[1.0, 0.0], [np.nan, 0.0]]), "row 1 has a non-finite"),
+    (np.ones(3), "2-dimensional"),
+])
+def test_unit_rows_are_checked_never_normalized(bad, match):
+    with pytest.raises(ValueError, match=match):
+        check_unit_rows(bad)
+    with pytest.raises(ValueError):
+        min_angle_deg(bad)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(n=1, d=3), "n >= 2"), (dict(n=5, d=1), "d >= 2"), (dict(n=2.5, d=3), "integer"),
+    (dict(n=5, d=3, budget=-1.0), "budget"), (dict(n=5, d=3, budget=float("nan")), "budget"),
+    (dict(n=5, d=3, restarts=0), "restarts"),
+])
+def test_bad_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        tammes_search(**kw)
+
+
+def test_polish_then_newton_closes_the_gap_of_a_perturbed_octahedron():
+    rng = np.random.default_rng(0)
+    x = np.vstack([np.eye(3), -np.eye(3)]) + 0.05 * rng.standard_normal((6, 3))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert min_angle_deg(x) < 88.0
+    y = active_set_newton(polish(x))
+    assert abs(min_angle_deg(y) - 90.0) < 1e-10
+
+
+def test_newton_only_accepts_improvements():
+    x = random_sphere(12, 3, np.random.default_rng(3))
+    y = active_set_newton(x)
+    assert min_angle_deg(y) >= min_angle_deg(x)
+
+
+@pytest.mark.parametrize("n", sorted(proven_s2()))
+def test_every_proven_optimum_on_s2_is_reached(n):
+    ref = proven_s2()[n]
+    x = tammes(n, 3, seed=0, restarts=10, hops=30)
+    assert x.shape == (n, 3)
+    check_unit_rows(x, atol=1e-12)
+    assert abs(min_angle_deg(x) - ref) <= 1e-6, (n, min_angle_deg(x), ref)
+
+
+def test_24_cell():
+    x = tammes(24, 4, seed=0, restarts=10, hops=30)
+    assert abs(min_angle_deg(x) - 60.0) <= 1e-6
+    # every point touches 8 others, as in the 24-cell
+    contacts = contact_graph(x, 1e-6)
+    assert np.all(np.bincount(contacts.ravel(), minlength=24) == 8)
+
+
+def test_600_cell():
+    x = tammes(120, 4, seed=0, restarts=2, hops=0)
+    assert abs(min_angle_deg(x) - 36.0) <= 1e-6
+    assert np.all(np.bincount(contact_graph(x, 1e-6).ravel(), minlength=120) == 12)
+
+
+def test_e8_roots():
+    x = tammes(240, 8, seed=0, restarts=1, hops=0)
+    assert abs(min_angle_deg(x) - 60.0) <= 1e-6
+    assert np.all(np.bincount(contact_graph(x, 1e-6).ravel(), minlength=240) == 56)
+
+
+def test_search_is_deterministic_for_a_seed():
+    a = tammes(9, 3, seed=4, restarts=3, hops=2)
+    b = tammes(9, 3, seed=4, restarts=3, hops=2)
+    assert np.array_equal(a, b)
