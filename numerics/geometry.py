@@ -164,15 +164,20 @@ def validate(groups: Sequence[Any], *, unit_tol: float = UNIT_TOL) -> Config:
                 arr[r, :] = fr
         else:
             arr = np.array([[float(v) for v in vals] for vals in rows], dtype=np.float64)
-            n2 = np.einsum("rk,rk->r", arr, arr)
-            bad = np.flatnonzero(np.abs(n2 - 1.0) > unit_tol)
-            if bad.size:
-                r = int(bad[0])
-                raise ValueError(f"group {i} row {r} is not a unit row: ||x|| = {math.sqrt(n2[r]):.12g} "
-                                 f"(tolerance | ||x||^2 - 1 | <= {unit_tol:g}); rows are never normalized "
-                                 f"silently")
+            _check_unit_float_rows(i, arr, unit_tol)
         out.append(arr)
     return Config(tuple(out), exact, int(d))
+
+
+def _check_unit_float_rows(i: int, arr: np.ndarray, unit_tol: float) -> None:
+    """Raise naming the first row of group ``i`` with | ||x||^2 - 1 | > ``unit_tol``."""
+    n2 = np.einsum("rk,rk->r", arr, arr)
+    bad = np.flatnonzero(np.abs(n2 - 1.0) > unit_tol)
+    if bad.size:
+        r = int(bad[0])
+        raise ValueError(f"group {i} row {r} is not a unit row: ||x|| = {math.sqrt(n2[r]):.12g} "
+                         f"(tolerance | ||x||^2 - 1 | <= {unit_tol:g}); rows are never normalized "
+                         f"silently")
 
 
 def _validate_float_arrays(groups, unit_tol) -> Config:
@@ -195,13 +200,7 @@ def _validate_float_arrays(groups, unit_tol) -> Config:
         bad = np.flatnonzero(~np.isfinite(g).all(axis=1))
         if bad.size:
             raise ValueError(f"group {i} row {int(bad[0])} has a non-finite value: {g[bad[0]].tolist()}")
-        n2 = np.einsum("rk,rk->r", g, g)
-        bad = np.flatnonzero(np.abs(n2 - 1.0) > unit_tol)
-        if bad.size:
-            r = int(bad[0])
-            raise ValueError(f"group {i} row {r} is not a unit row: ||x|| = {math.sqrt(n2[r]):.12g} "
-                             f"(tolerance | ||x||^2 - 1 | <= {unit_tol:g}); rows are never normalized "
-                             f"silently")
+        _check_unit_float_rows(i, g, unit_tol)
         out.append(g)
     return Config(tuple(out), False, int(d))
 
