@@ -5,8 +5,8 @@ and returns float32 images ``(B, 3, 64, 64)`` in ``[0, 1]`` on the same device. 
 parameter is drawn per image from the ``torch.Generator`` (one call per parameter for the
 whole batch), and operations run on many images per call, never image by image: on a GPU on
 the whole batch; on the CPU on chunks of :data:`CHUNK` images (B, C), so that each
-operation's tensors stay in the caches, and for A on the runs of images that share the
-operation at a step of their random order (at most 24 runs per step, whatever the batch size).
+operation's tensors stay in the caches, and for A on chunks of :data:`CHUNK_A` images, whose
+colour chain runs on each image's palette of distinct colours (:func:`_apply_A`).
 The parameter ranges are the homework's torchvision pipelines (torchvision terms):
 
 - **A** (colour): ``RandomGrayscale(p=0.2)``, then ``ColorJitter(brightness=0.3, contrast=0.3,
@@ -39,7 +39,9 @@ NAMES = ("A", "B", "C")
 IMAGE_SIZE = 64
 #: Images per internal chunk (CPU cache size); a GPU batch is processed whole.
 CHUNK = 32
-CHUNK_A = 128
+CHUNK_A = 256
+#: Images per call of the per-pixel form of A (its tensors stay in the CPU caches).
+CHUNK_A_PIXELS = 128
 
 #: Parameter ranges (torchvision arguments).
 GRAYSCALE_P = 0.2
@@ -176,8 +178,9 @@ def _is_max(maxc: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     return 1.0 - torch.sign(maxc - c)
 
 
-def _hue_rotate(r, g, b, shift6):
-    """Hue rotation of pixels given as 1-d channel tensors; ``shift6`` in sextants per pixel."""
+def _hue_h6(r, g, b, shift6):
+    """``(maxc, chroma, h6)`` of pixels given as 1-d channel tensors, ``h6`` the rotated hue in
+    sextants (``shift6`` per pixel)."""
     maxc = torch.maximum(torch.maximum(r, g), b)
     chroma = maxc - torch.minimum(torch.minimum(r, g), b)
     inv = 1.0 / (chroma + (1.0 - torch.sign(chroma)))  # 1/C, or 1 where C = 0
@@ -185,8 +188,22 @@ def _hue_rotate(r, g, b, shift6):
     wg = _is_max(maxc, g).mul_(1.0 - wr)
     wb = (1.0 - wr).sub_(wg)
     h6 = (wr * (g - b)).addcmul_(wg, b - r).addcmul_(wb, r - g).mul_(inv)
-    h6 = h6.add_(2.0 * wg).add_(4.0 * wb).add_(shift6)
+    return maxc, chroma, h6.add_(2.0 * wg).add_(4.0 * wb).add_(shift6)
+
+
+def _hue_rotate(r, g, b, shift6):
+    """Hue rotation of pixels given as 1-d channel tensors; ``shift6`` in sextants per pixel."""
+    maxc, chroma, h6 = _hue_h6(r, g, b, shift6)
     return [maxc - _trapezoid(h6 + (n - 2.0)).mul_(chroma) for n in (5.0, 3.0, 1.0)]
+
+
+def _hue_rotate_rows(rgb, shift6):
+    """:func:`_hue_rotate` of colours given as rows ``(N, 3)``, returning rows ``(N, 3)`` (the
+    same arithmetic, the three channels in one tensor)."""
+    r, g, b = rgb.unbind(1)
+    maxc, chroma, h6 = _hue_h6(r, g, b, shift6)
+    n2 = torch.tensor([3.0, 1.0, -1.0], dtype=rgb.dtype, device=rgb.device)  # n - 2, n = 5, 3, 1
+    return maxc.unsqueeze(1) - _trapezoid(h6.unsqueeze(1) + n2).mul_(chroma.unsqueeze(1))
 
 
 def adjust_hue(images, factor, *, inplace: bool = False):
@@ -449,8 +466,8 @@ def _runs(values: list[int]) -> list[tuple[int, int, int]]:
     return out
 
 
-def _apply_A(x, p, out=None):
-    """Grayscale, then the four jitter operations in each image's own order.
+def _apply_A_pixels(x, p, out=None):
+    """Grayscale, then the four jitter operations in each image's own order, on every pixel.
 
     The images are sorted by their order (a copy), so that for every slot the images with the
     same operation form a few contiguous runs: brightness, contrast and saturation then run in
@@ -497,6 +514,187 @@ def _apply_A(x, p, out=None):
     if out is not None:
         return torch.index_select(xs, 0, inverse, out=out)
     return xs.index_select(0, inverse)
+
+
+#: Most distinct colours per image for the palette form of A (more: :func:`_apply_A_pixels`).
+PALETTE_MAX = 8
+_LOW = 2 ** 32
+_SUB = 64  # images per part of a per-pixel pass of the palette form of A
+
+
+def _unique_pairs(hi: torch.Tensor, lo: torch.Tensor):
+    """Distinct pairs ``(hi, lo)`` (``hi`` indices below 2^31, ``lo`` in ``[0, 2^32)``),
+    sorted by ``hi`` then ``lo``, as ``(keys, inverse)`` with ``key = hi 2^32 + lo``."""
+    return torch.unique(hi * _LOW + lo, return_inverse=True)
+
+
+def _bits(t: torch.Tensor) -> torch.Tensor:
+    """int32 bit patterns as int64 in ``[0, 2^32)``."""
+    return t.long() & (_LOW - 1)
+
+
+def _select_bits(masks, values, out):
+    """Exact per-pixel selection among a few values, on float32 bit patterns:
+    ``out = values[0]`` where no mask holds, ``values[j]`` where ``masks[j - 1]`` holds (masks
+    disjoint).  ``masks``: int32 0/-1 ``(B, 1, N)``; ``values``: int32 ``(B, C, 1)`` each."""
+    v0 = values[0]
+    torch.bitwise_and(masks[0], torch.bitwise_xor(values[1], v0), out=out)
+    for m, v in zip(masks[1:], values[2:]):
+        out ^= m & (v ^ v0)
+    out ^= v0
+    return out
+
+
+def _apply_A_split(x, p, out, ok, palette_rest: bool):
+    """:func:`_apply_A` on the images where ``ok`` holds; the others again by :func:`_apply_A`
+    (``palette_rest``) or per pixel, in chunks of :data:`CHUNK_A_PIXELS` images."""
+    sub = lambda i: {n: v.index_select(0, i) for n, v in p.items()}  # noqa: E731
+    good = ok.nonzero().squeeze(1)
+    rest = (~ok).nonzero().squeeze(1)
+    if good.numel():
+        out.index_copy_(0, good, _apply_A(x.index_select(0, good), sub(good)))
+    if palette_rest:
+        out.index_copy_(0, rest, _apply_A(x.index_select(0, rest), sub(rest)))
+        return out
+    for a in range(0, rest.numel(), CHUNK_A_PIXELS):
+        r = rest[a:a + CHUNK_A_PIXELS]
+        out.index_copy_(0, r, _apply_A_pixels(x.index_select(0, r), sub(r)))
+    return out
+
+
+def _apply_A(x, p, out=None):
+    """Augmentation A on each image's palette of colours, the same bit for bit as
+    :func:`_apply_A_pixels` on every pixel.
+
+    Every step of A is a function of the pixel's colour and per-image numbers (contrast: the
+    mean luma of the whole current image), so it can run on each image's distinct colours, the
+    results then being written to the pixels.  The colours are listed exactly from the runs of
+    equal consecutive pixels (compared bit-wise), whatever their number; each pixel's colour is
+    then recognised by a key (a channel, or the bitwise or / xor of the three) whose value
+    differs between all colours of its image, and written by an exact bit-wise selection.  The
+    mean luma at a contrast step is taken, as on the pixels, over the full luma image (rebuilt
+    from the palette).  Images with more runs than a quarter of their pixels (many-coloured
+    images), more than :data:`PALETTE_MAX` colours, or colours that no key tells apart take
+    the per-pixel path."""
+    B, C, H, W = x.shape
+    HW = H * W
+    dev = x.device
+    if dev.type != "cpu":  # a GPU keeps the per-pixel form, without host synchronisation
+        return _apply_A_pixels(x, p, out)
+    if out is not None and not out.is_contiguous():
+        out.copy_(_apply_A(x, p))
+        return out
+    if out is None:
+        out = torch.empty(x.shape, dtype=x.dtype, device=dev)
+    if B == 0:
+        return out
+    xi = x.contiguous().view(B, C, HW).view(torch.int32)
+    # runs of equal consecutive pixels (bit-wise): a run starts where some channel changes
+    st = torch.empty(B, HW, dtype=torch.bool, device=dev)
+    for a in range(0, B, _SUB):  # in parts that stay in the CPU caches
+        xa = xi[a:a + _SUB]
+        t = torch.bitwise_xor(xa[:, 0, 1:], xa[:, 0, :-1])
+        for c in range(1, C):
+            t |= torch.bitwise_xor(xa[:, c, 1:], xa[:, c, :-1])
+        st[a:a + _SUB, 1:] = t
+    st[:, 0] = True
+    nruns = st.view(torch.uint8).sum(1, dtype=torch.int32)
+    if not bool((nruns * 4 <= HW).all()):  # many-coloured images: per pixel, before any listing
+        return _apply_A_split(x, p, out, nruns * 4 <= HW, False)
+    st = st.view(-1)
+    if st.numel() % 8 == 0:  # scan 8 flags at a time, then within the blocks that have one
+        blocks = st.view(torch.int64).nonzero().squeeze(1)
+        within = st.view(-1, 8).index_select(0, blocks).nonzero()
+        s = blocks.index_select(0, within[:, 0]) * 8 + within[:, 1]
+    else:
+        s = st.nonzero().squeeze(1)
+    img = torch.div(s, HW, rounding_mode="floor")
+    base = s + img * ((C - 1) * HW)
+    rep = [_bits(torch.take(xi, base + c * HW)) for c in range(C)]
+    # the palette: distinct (image, r, g, b), sorted by image
+    k1, i1 = _unique_pairs(img, rep[0])
+    k2, i2 = _unique_pairs(i1, rep[1])
+    k3, _ = _unique_pairs(i2, rep[2])
+    j2 = torch.div(k3, _LOW, rounding_mode="floor")
+    j1 = torch.div(k2[j2], _LOW, rounding_mode="floor")
+    pimg = torch.div(k1[j1], _LOW, rounding_mode="floor")
+    pal = torch.stack((k1[j1], k2[j2], k3), 1).remainder_(_LOW).to(torch.int32)  # (M, 3) bits
+    M = pal.shape[0]
+    k = torch.bincount(pimg, minlength=B)
+    # a key telling the colours of each image apart: a channel, else their bitwise or / xor
+    keys_e = [pal[:, c] for c in range(C)]
+    keys_e += [keys_e[0] | keys_e[1] | keys_e[2], keys_e[0] ^ keys_e[1] ^ keys_e[2]]
+    sep = torch.stack([torch.bincount(torch.div(torch.unique(pimg * _LOW + _bits(kv)), _LOW,
+                                                rounding_mode="floor"), minlength=B) == k
+                       for kv in keys_e], 1)
+    few = k <= PALETTE_MAX
+    ki = int((sep & few.view(-1, 1)).sum(0).argmax())
+    ok = few & sep[:, ki]
+    if not bool(ok.all()):  # the others by another key, or per pixel
+        return _apply_A_split(x, p, out, ok, bool(ok.any() and (few & sep.any(1) & ~ok).any()))
+    first = torch.cumsum(k, 0) - k
+    rank = torch.arange(M, device=dev) - first[pimg]
+    K = int(k.max())
+    vals = torch.full((B, K), -1, dtype=torch.int32, device=dev)  # -1: bits of a NaN, no pixel's key
+    vals[pimg, rank] = keys_e[ki]
+    if ki < C:
+        key = xi[:, ki:ki + 1]  # (B, 1, HW)
+    elif ki == C:
+        key = (xi[:, 0:1] | xi[:, 1:2]).bitwise_or_(xi[:, 2:3])
+    else:
+        key = (xi[:, 0:1] ^ xi[:, 1:2]).bitwise_xor_(xi[:, 2:3])
+    # -1 where the pixel has colour j, else 0
+    masks = [torch.eq(key, vals[:, j].view(B, 1, 1), out=torch.empty(B, 1, HW, dtype=torch.int32,
+                                                                      device=dev)).neg_()
+             for j in range(1, K)]
+    ent = pal.view(torch.float32)  # (M, 3) colours
+    # the chain on the palette
+    f = {n: p[n].double() for n in JITTER_NAMES}
+    fs = {n: v.to(x.dtype) for n, v in f.items()}
+    gs = {n: (1.0 - v).to(x.dtype) for n, v in f.items()}
+    shift6 = (6.0 * f["hue"]).to(x.dtype)[pimg]
+    ent = torch.where(p["gray"][pimg].view(-1, 1), luma(ent).expand(M, C), ent)
+    order = p["order"]
+    zero = torch.zeros(B, dtype=x.dtype, device=dev)
+    # per entry and slot: the factor f (1 for the hue), and 1 - f for the saturation (else 0)
+    fe = torch.stack((fs["brightness"], fs["contrast"], fs["saturation"], zero + 1.0), 1)
+    fe = fe.gather(1, order).index_select(0, pimg)
+    ge = torch.where(order == 2, gs["saturation"].view(-1, 1), 0.0).index_select(0, pimg)
+    op_e = order.index_select(0, pimg)
+    cslot = (order == 1).to(torch.uint8).argmax(1)
+    for slot in range(4):
+        l = luma(ent)  # (M, 1)
+        # base: (1 - f) mean for the contrast, (1 - f) luma for the saturation, else 0
+        ci = (cslot == slot).nonzero().squeeze(1)
+        gm = zero
+        if ci.numel():
+            n = ci.numel()
+            L = torch.zeros(B, K, dtype=torch.int32, device=dev)
+            L[pimg, rank] = l.squeeze(1).view(torch.int32)
+            L = L.index_select(0, ci)
+            lum = torch.empty(n, 1, HW, dtype=torch.int32, device=dev)
+            if K == 1:
+                lum.copy_(L[:, :1].view(n, 1, 1).expand(n, 1, HW))
+            else:
+                _select_bits([m.index_select(0, ci) for m in masks],
+                             [L[:, j].view(n, 1, 1) for j in range(K)], lum)
+            m = lum.view(torch.float32).view(n, 1, H, W).mean(dim=(-2, -1), keepdim=True).view(n)
+            gm = zero.index_copy(0, ci, gs["contrast"].index_select(0, ci) * m)
+        base = torch.addcmul(gm.index_select(0, pimg).view(-1, 1), l, ge[:, slot:slot + 1])
+        ent = torch.addcmul(base, ent, fe[:, slot:slot + 1]).clamp_(0.0, 1.0)
+        hi = (op_e[:, slot] == 3).nonzero().squeeze(1)
+        if hi.numel():
+            ent.index_copy_(0, hi, _hue_rotate_rows(ent.index_select(0, hi), shift6.index_select(0, hi)))
+    O = torch.zeros(B, K, C, dtype=torch.int32, device=dev)
+    O[pimg, rank] = ent.view(torch.int32)
+    ov = out.view(B, C, HW).view(torch.int32)
+    if K == 1:
+        ov.copy_(O[:, 0].view(B, C, 1).expand(B, C, HW))
+    else:
+        for a in range(0, B, _SUB):
+            _select_bits([m[a:a + _SUB] for m in masks], [O[a:a + _SUB, j].view(-1, C, 1) for j in range(K)],
+                         ov[a:a + _SUB])
+    return out
 
 
 def _apply_B(x, p, out=None):
