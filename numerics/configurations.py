@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from scipy.optimize import minimize
 
+from .losses import check_tau as _losses_check_tau
 from .tammes import one_blas_thread, random_sphere
 
 __all__ = [
@@ -57,13 +58,8 @@ MAX_COMBINATIONS = 200_000
 # ---------------------------------------------------------------------------
 
 def _check_tau(tau) -> float:
-    try:
-        t = float(tau)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"tau must be a positive finite number, got {tau!r}") from exc
-    if not math.isfinite(t) or t <= 0:
-        raise ValueError(f"tau must be a positive finite number, got tau = {t}")
-    return t
+    """A positive, finite temperature as a float (the check of :mod:`numerics.losses`)."""
+    return float(_losses_check_tau(tau))
 
 
 def _check_n_d(n, d) -> tuple[int, int]:

@@ -91,7 +91,7 @@ def _check_logits(logits) -> torch.Tensor:
     return logits
 
 
-def _check_tau(tau):
+def check_tau(tau):
     """A positive finite temperature; a scalar tensor is returned as it is (it may be learned)."""
     if isinstance(tau, torch.Tensor):
         if tau.numel() != 1:
@@ -208,7 +208,7 @@ def info_nce(z: torch.Tensor, z_pos: torch.Tensor, tau: float = 0.07) -> torch.T
     is ``z_pos[i]`` and its ``b - 1`` negatives are ``z_pos[j]``, j != i.  Returns the 0-dim mean
     over i of ``-log softmax(logits[i])[i]``.  ``tau > 0`` is the temperature.
     """
-    tau = _check_tau(tau)
+    tau = check_tau(tau)
     z, z_pos = _check_pair(z, z_pos, "z", "z_pos")
     return _diag_ce((z @ z_pos.T) / tau)
 
@@ -216,6 +216,6 @@ def info_nce(z: torch.Tensor, z_pos: torch.Tensor, tau: float = 0.07) -> torch.T
 def info_nce_naive(z: torch.Tensor, z_pos: torch.Tensor, tau: float = 0.07) -> torch.Tensor:
     """Eq. (14) with an explicit ``exp`` (overflows once ``z_i . z_j / tau`` passes the dtype's
     ``log(max)``: about 88.72 in float32, 709.78 in float64); ``(b, d)`` inputs."""
-    tau = _check_tau(tau)
+    tau = check_tau(tau)
     z, z_pos = _check_pair(z, z_pos, "z", "z_pos")
     return _diag_ce_naive((z @ z_pos.T) / tau)
