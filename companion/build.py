@@ -75,7 +75,7 @@ def _cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
     return result
 
 
-def evaluate(ctx: Context, only=None, *, figures: bool = True, reuse: bool = True) -> list[ClaimResult]:
+def evaluate(ctx: Context, only=None, *, reuse: bool = True) -> list[ClaimResult]:
     """Run the checks (and draw the figures) of the selected claims, in the homework's order.
 
     With ``reuse``, evidence from an earlier run with the same code, profile and seed is reused."""
@@ -87,9 +87,8 @@ def evaluate(ctx: Context, only=None, *, figures: bool = True, reuse: bool = Tru
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(claim.id)
         result = _cached_evidence(claim, ctx, fingerprint) if reuse else run_claim(claim, ctx)
-        if figures:
-            result.figures, failures = draw_figures(claim, ctx)
-            result.evidence.extend(failures)
+        result.figures, failures = draw_figures(claim, ctx)
+        result.evidence.extend(failures)
         results.append(result)
     return results
 

@@ -62,8 +62,6 @@ def markdown(results: list[ClaimResult], ctx) -> str:
                   f'<a id="{c.id.replace(".", "")}"></a>', "",
                   f"**Question.** {c.statement}", "",
                   "**Answer.**", "", f"$$\\boxed{{{c.answer}}}$$", ""]
-        if c.notes:
-            lines += [f"> {c.notes}", ""]
         lines += ["**Proof.**", "", c.proof.strip(), ""]
         lines += [f"**Verdict: {r.verdict}.** Verified by: {verified_by(r)}.", "",
                   "| kind | passed | detail |", "|---|---|---|"]
@@ -134,8 +132,6 @@ def latex(results: list[ClaimResult], ctx) -> str:
         parts.append("\\textbf{Question.} " + markdown_to_latex(c.statement))
         parts.append("\\noindent\\begin{minipage}{\\linewidth}\\textbf{Answer.}\n\\answerbox{"
                      + math_with_text_breaks(c.answer) + "}\\end{minipage}")
-        if c.notes:
-            parts.append("\\textit{Note.} " + markdown_to_latex(c.notes))
         parts.append("\\textbf{Proof.} " + markdown_to_latex(c.proof))
         parts.append(f"\\textbf{{Verdict: {r.verdict}.}} Verified by: {escape_text(verified_by(r))}.\n")
         parts.append(_evidence_table(r))

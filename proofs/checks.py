@@ -14,7 +14,7 @@ def derivations_hold(*derivations) -> tuple[bool, str]:
     for d in derivations:
         results = d.check()
         ok &= all(r.ok for r in results)
-        details.append(d.summary())
+        details.append(d.summary(results))
     return ok, "; ".join(details)
 
 

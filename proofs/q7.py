@@ -520,7 +520,7 @@ register(Claim(
     statement="Train the autoencoder and visualize nearest neighbours of training and validation images.",
     answer=r"\text{See the two nearest-neighbour figures (train, val).}",
     proof=("The encoder and decoder are the homework's (six stride-2 convolutions to $d = 128$ and their "
-           "mirror), trained with the loss of (b) and Adam (lr $2\\cdot 10^{-4}$). Each figure row is one "
+           "mirror), trained with the loss of (b) and Adam (lr $2\\cdot 10^{-4}$ in the full profile, $10^{-3}$ in the fast one, which has few steps). Each figure row is one "
            "query (first column) followed by its 10 nearest images of the same set by squared $L_2$ distance "
            "between codes, as `nn_visualize` does. The fast profile trains on a subset for a few epochs; "
            "`--profile full` uses the homework's 40k images and 30 epochs."),

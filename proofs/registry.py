@@ -90,7 +90,6 @@ class Claim:
     checks: tuple[Check, ...]
     short: Any = None
     figures: tuple[FigureSpec, ...] = ()
-    notes: str = ""
 
     def __post_init__(self):
         if not self.checks:
@@ -124,10 +123,6 @@ def register(claim: Claim, *, registry: dict[str, Claim] | None = None) -> Claim
         raise ValueError(f"claim {claim.id!r} is registered twice")
     reg[claim.id] = claim
     return claim
-
-
-def unregister(claim_id: str) -> None:
-    REGISTRY.pop(claim_id, None)
 
 
 def _order_key(claim_id: str) -> tuple[int, str]:

@@ -92,8 +92,10 @@ class Derivation:
     def ok(self) -> bool:
         return all(r.ok for r in self.check())
 
-    def summary(self) -> str:
-        res = self.check()
+    def summary(self, results: list[StepResult] | None = None) -> str:
+        """One line: the steps checked, or the failing ones (``results`` from :meth:`check`
+        avoids checking twice)."""
+        res = self.check() if results is None else results
         bad = [f"step {i + 1} ({r.step.reason}): {r.message}" for i, r in enumerate(res) if not r.ok]
         if bad:
             return f"{self.title}: " + "; ".join(bad)

@@ -119,8 +119,11 @@ def test_claim_check(index, tmp_path):
 
 def test_false_claim_fails_pytest(pytester):
     """A deliberately false claim, run the way tests/test_claims.py runs claims, fails pytest."""
-    pytester.makepyfile(test_false=FALSE_CLAIM_TEST)
-    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=1)
     from proofs.registry import REGISTRY
-    REGISTRY.pop("q_false", None)
+
+    pytester.makepyfile(test_false=FALSE_CLAIM_TEST)
+    try:
+        result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1, failed=1)
+    finally:  # the inner run registers into this process's registry
+        REGISTRY.pop("q_false", None)
