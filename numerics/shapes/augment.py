@@ -4,8 +4,8 @@
 and returns float32 images ``(B, 3, 64, 64)`` in ``[0, 1]`` on the same device.  Every
 parameter is drawn per image from the ``torch.Generator`` (one call per parameter for the
 whole batch), and operations run on many images per call, never image by image: on a GPU on
-the whole batch; on the CPU on chunks of :data:`CHUNK` images (B, C), so that each
-operation's tensors stay in the caches, and for A on chunks of :data:`CHUNK_A` images, whose
+the whole batch; on the CPU on chunks of :data:`CHUNK` images per thread (B, C), so that
+each operation's tensors stay in the caches, and for A on chunks of :data:`CHUNK_A` images, whose
 colour chain runs on each image's palette of distinct colours (:func:`_apply_A`).
 The parameter ranges are the homework's torchvision pipelines (torchvision terms):
 
@@ -37,7 +37,7 @@ import torch
 
 NAMES = ("A", "B", "C")
 IMAGE_SIZE = 64
-#: Images per internal chunk (CPU cache size); a GPU batch is processed whole.
+#: Images per internal chunk and intra-op thread (CPU cache size); a GPU batch is processed whole.
 CHUNK = 32
 CHUNK_A = 256
 #: Images per call of the per-pixel form of A (its tensors stay in the CPU caches).
@@ -66,10 +66,24 @@ def check_images(images) -> None:
     if not images.is_floating_point():
         raise ValueError(f"images must be floating point in [0, 1], got {images.dtype} "
                          "(convert uint8 with numerics.shapes.render.to_float)")
-    if images.numel():
+    if images.numel() and not _in_unit_interval(images):
         lo, hi = torch.aminmax(images)
-        if not (float(lo) >= 0.0 and float(hi) <= 1.0):  # also catches NaN
-            raise ValueError(f"images must lie in [0, 1], got values in [{float(lo)}, {float(hi)}]")
+        raise ValueError(f"images must lie in [0, 1], got values in [{float(lo)}, {float(hi)}]")
+
+
+def _in_unit_interval(images: torch.Tensor) -> bool:
+    """Every value in [0, 1] (NaN is not).  float32: one integer reduction over the bit
+    patterns, which for +0.0 ... 1.0 are exactly 0 ... 0x3F800000 (negative values, -0.0
+    included, have the sign bit; larger ones, infinities and NaNs, larger patterns); where the
+    minimum is negative, the float comparison decides (-0.0 is in range)."""
+    if images.dtype == torch.float32:
+        lo, hi = torch.aminmax(images.contiguous().view(torch.int32))
+        if int(hi) > 0x3F800000:
+            return False
+        if int(lo) >= 0:
+            return True
+    lo, hi = torch.aminmax(images)
+    return bool(lo >= 0.0) and bool(hi <= 1.0)
 
 
 def _check_name(name) -> str:
@@ -336,16 +350,21 @@ def resized_crop_source(rows, cols, top, left, height, width, out: int = IMAGE_S
     return r, c
 
 
-def gather(images, rows, cols, valid, pad: int, *, out=None):
+def gather(images, rows, cols, valid, pad: int, *, out=None, overwrite: bool = False):
     """Output pixel = ``images[b, :, rows - pad, cols - pad]``, black where that lies outside
-    the image or ``valid`` is 0 (``valid`` None: always valid); written to ``out`` if given."""
+    the image or ``valid`` is 0 (``valid`` None: always valid); written to ``out`` if given.
+    ``overwrite=True``: ``rows`` and ``cols`` are the caller's full ``(B, H, W)`` temporaries
+    and are used as work space (two fewer passes over the pixels)."""
     B, C, H, W = images.shape
     src = torch.nn.functional.pad(images, (1, 1, 1, 1))  # a black ring: index 0 is black
-    r = (rows - (pad - 1)).clamp_(0.0, H + 1.0)
-    c = (cols - (pad - 1)).clamp_(0.0, W + 1.0)
-    idx = torch.addcmul(c, r, torch.tensor(W + 2.0, device=r.device))
+    if not overwrite:
+        rows, cols = rows.float(), cols.float()
+        rows, cols = torch.broadcast_tensors(rows, cols)
+        rows, cols = rows.clone(), cols.clone()
+    r = rows.sub_(pad - 1).clamp_(0.0, H + 1.0)
+    idx = cols.sub_(pad - 1).clamp_(0.0, W + 1.0).add_(r, alpha=W + 2.0)
     if valid is not None:
-        idx = idx * valid
+        idx.mul_(valid)
     idx = idx.to(torch.long).view(B, 1, -1).expand(B, C, -1)
     if out is not None:
         torch.gather(src.reshape(B, C, -1), 2, idx, out=out.view(B, C, -1))
@@ -570,7 +589,7 @@ def _apply_A(x, p, out=None):
     mean luma of the whole current image), so it can run on each image's distinct colours, the
     results then being written to the pixels.  The colours are listed exactly from the runs of
     equal consecutive pixels (compared bit-wise), whatever their number; each pixel's colour is
-    then recognised by a key (a channel, or the bitwise or / xor of the three) whose value
+    then recognised by a key (a channel chosen per image, or the bitwise or / xor of the three) whose value
     differs between all colours of its image, and written by an exact bit-wise selection.  The
     mean luma at a contrast step is taken, as on the pixels, over the full luma image (rebuilt
     from the palette).  Images with more runs than a quarter of their pixels (many-coloured
@@ -611,6 +630,16 @@ def _apply_A(x, p, out=None):
     img = torch.div(s, HW, rounding_mode="floor")
     base = s + img * ((C - 1) * HW)
     rep = [_bits(torch.take(xi, base + c * HW)) for c in range(C)]
+    # A run start whose colour is that of the run start two before it, in the same image (a
+    # shape and its background alternate along the rows), adds no colour: dropping it leaves
+    # every image's set of colours as it is, and the sorts below see a few entries per image.
+    if img.numel() > 2:
+        again = img[2:] == img[:-2]
+        for c in range(C):
+            again &= rep[c][2:] == rep[c][:-2]
+        kept = torch.cat((torch.ones(2, dtype=torch.bool, device=dev), ~again)).nonzero().squeeze(1)
+        img = img.index_select(0, kept)
+        rep = [r.index_select(0, kept) for r in rep]
     # the palette: distinct (image, r, g, b), sorted by image
     k1, i1 = _unique_pairs(img, rep[0])
     k2, i2 = _unique_pairs(i1, rep[1])
@@ -621,13 +650,20 @@ def _apply_A(x, p, out=None):
     pal = torch.stack((k1[j1], k2[j2], k3), 1).remainder_(_LOW).to(torch.int32)  # (M, 3) bits
     M = pal.shape[0]
     k = torch.bincount(pimg, minlength=B)
-    # a key telling the colours of each image apart: a channel, else their bitwise or / xor
-    keys_e = [pal[:, c] for c in range(C)]
-    keys_e += [keys_e[0] | keys_e[1] | keys_e[2], keys_e[0] ^ keys_e[1] ^ keys_e[2]]
-    sep = torch.stack([torch.bincount(torch.div(torch.unique(pimg * _LOW + _bits(kv)), _LOW,
-                                                rounding_mode="floor"), minlength=B) == k
-                       for kv in keys_e], 1)
+    # A key telling the colours of each image apart: one channel per image (the first that
+    # does), else the bitwise or / xor of the three channels for the whole chunk.
     few = k <= PALETTE_MAX
+
+    def separates(kv):  # (B,) bool: key values kv (M,) differ between all colours of an image
+        return torch.bincount(torch.div(torch.unique(pimg * _LOW + _bits(kv)), _LOW,
+                                        rounding_mode="floor"), minlength=B) == k
+
+    sep_c = torch.stack([separates(pal[:, c]) for c in range(C)], 1)  # (B, C)
+    chan = sep_c.to(torch.uint8).argmax(1)  # the first channel that separates (0 if none)
+    seps = [sep_c.any(1)]
+    if not bool((seps[0] | ~few).all()):
+        seps += [separates(pal[:, 0] | pal[:, 1] | pal[:, 2]), separates(pal[:, 0] ^ pal[:, 1] ^ pal[:, 2])]
+    sep = torch.stack(seps, 1)
     ki = int((sep & few.view(-1, 1)).sum(0).argmax())
     ok = few & sep[:, ki]
     if not bool(ok.all()):  # the others by another key, or per pixel
@@ -636,12 +672,15 @@ def _apply_A(x, p, out=None):
     rank = torch.arange(M, device=dev) - first[pimg]
     K = int(k.max())
     vals = torch.full((B, K), -1, dtype=torch.int32, device=dev)  # -1: bits of a NaN, no pixel's key
-    vals[pimg, rank] = keys_e[ki]
-    if ki < C:
-        key = xi[:, ki:ki + 1]  # (B, 1, HW)
-    elif ki == C:
+    if ki == 0:
+        vals[pimg, rank] = pal.gather(1, chan.long().index_select(0, pimg).view(-1, 1)).squeeze(1)
+        rows = torch.arange(B, device=dev) * C + chan.long()
+        key = xi.reshape(B * C, HW).index_select(0, rows).view(B, 1, HW)
+    elif ki == 1:
+        vals[pimg, rank] = pal[:, 0] | pal[:, 1] | pal[:, 2]
         key = (xi[:, 0:1] | xi[:, 1:2]).bitwise_or_(xi[:, 2:3])
     else:
+        vals[pimg, rank] = pal[:, 0] ^ pal[:, 1] ^ pal[:, 2]
         key = (xi[:, 0:1] ^ xi[:, 1:2]).bitwise_xor_(xi[:, 2:3])
     # -1 where the pixel has colour j, else 0
     masks = [torch.eq(key, vals[:, j].view(B, 1, 1), out=torch.empty(B, 1, HW, dtype=torch.int32,
@@ -697,37 +736,82 @@ def _apply_A(x, p, out=None):
     return out
 
 
-def _apply_B(x, p, out=None):
+def _f32(t: torch.Tensor) -> torch.Tensor:
+    return t.to(torch.float32)
+
+
+def _prepare_B(p: dict) -> dict:
+    """Per-image numbers of B's pixel pass, computed once per batch: the crop as float32 and
+    the rotation's inverse matrix ``(B, 6)``."""
+    return {"top": _f32(p["crop_top"]), "left": _f32(p["crop_left"]),
+            "height": _f32(p["crop_height"]), "width": _f32(p["crop_width"]),
+            "rotation": _f32(rotation_matrix(p["angle"]))}
+
+
+def _pixels_B(x, q, out=None):
     size = IMAGE_SIZE + 2 * B_PAD
     rows, cols = _grid(x.device)
     # crop + resize (separable: (B, H, 1) and (B, 1, W)), then the rotation of the padded image
-    rows, cols = resized_crop_source(rows, cols, p["crop_top"], p["crop_left"], p["crop_height"], p["crop_width"])
-    rows, cols, _ = affine_source(rows, cols, rotation_matrix(p["angle"]), size, with_valid=False)
+    rows, cols = resized_crop_source(rows, cols, q["top"], q["left"], q["height"], q["width"])
+    rows, cols, _ = affine_source(rows, cols, q["rotation"], size, with_valid=False)
     # A source outside the padded image is outside the image too: the clamp in gather covers it.
-    return gather(x, rows, cols, None, B_PAD, out=out)
+    return gather(x, rows, cols, None, B_PAD, out=out, overwrite=True)
 
 
 _IDENTITY_PERSPECTIVE = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+_IDENTITY_AFFINE = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
-def _apply_C(x, p, out=None):
+def _prepare_C(p: dict) -> dict:
+    """Per-image numbers of C's pixel pass, computed once per batch: both rotations' inverse
+    matrices, the crop, and the warps (identity where an image is not warped)."""
+    dev = p["warp"].device
+    warp = p["warp"].view(-1, 1)
+    coeffs = perspective_coeffs(p["startpoints"], p["endpoints"])
+    coeffs = torch.where(warp, coeffs, torch.tensor(_IDENTITY_PERSPECTIVE, device=dev))
+    zero = torch.zeros_like(p["shear_x"])
+    m = inverse_affine_matrix(zero, (p["tx"], p["ty"]), (p["shear_x"], p["shear_y"]))
+    m = torch.where(warp, m, torch.tensor(_IDENTITY_AFFINE, dtype=m.dtype, device=dev))
+    return {"rotation2": _f32(rotation_matrix(p["angle2"])),
+            "top": _f32(p["crop_top"]), "left": _f32(p["crop_left"]),
+            "height": _f32(p["crop_height"]), "width": _f32(p["crop_width"]),
+            "perspective": _f32(coeffs), "affine": _f32(m),
+            "rotation1": _f32(rotation_matrix(p["angle1"]))}
+
+
+def _pixels_C(x, q, out=None):
     size = IMAGE_SIZE + 2 * C_PAD
     rows, cols = _grid(x.device)
     # Last operation first: rotation of the 64 x 64 crop, the crop, the warps, the rotation.
-    rows, cols, valid = affine_source(rows, cols, rotation_matrix(p["angle2"]), IMAGE_SIZE)
-    rows, cols = resized_crop_source(rows, cols, p["crop_top"], p["crop_left"], p["crop_height"], p["crop_width"])
-    warp = p["warp"].view(-1, 1)
-    coeffs = perspective_coeffs(p["startpoints"], p["endpoints"])
-    coeffs = torch.where(warp, coeffs, torch.tensor(_IDENTITY_PERSPECTIVE, device=x.device))
-    rows, cols, v = perspective_source(rows, cols, coeffs, size)
+    rows, cols, valid = affine_source(rows, cols, q["rotation2"], IMAGE_SIZE)
+    rows, cols = resized_crop_source(rows, cols, q["top"], q["left"], q["height"], q["width"])
+    rows, cols, v = perspective_source(rows, cols, q["perspective"], size)
     valid = valid * v
-    zero = torch.zeros_like(p["shear_x"])
-    m = inverse_affine_matrix(zero, (p["tx"], p["ty"]), (p["shear_x"], p["shear_y"]))
-    m = torch.where(warp, m, torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0], dtype=m.dtype, device=m.device))
-    rows, cols, v = affine_source(rows, cols, m, size)
+    rows, cols, v = affine_source(rows, cols, q["affine"], size)
     valid.mul_(v)
-    rows, cols, _ = affine_source(rows, cols, rotation_matrix(p["angle1"]), size, with_valid=False)
-    return gather(x, rows, cols, valid, C_PAD, out=out)
+    rows, cols, _ = affine_source(rows, cols, q["rotation1"], size, with_valid=False)
+    return gather(x, rows, cols, valid, C_PAD, out=out, overwrite=True)
+
+
+def _chunk(name: str) -> int:
+    """Images per chunk of a CPU pixel pass: about :data:`CHUNK` per intra-op thread, so that
+    every thread's share of an operation stays in its caches while the operations are large
+    enough to be split between threads (A: :data:`CHUNK_A`)."""
+    if name == "A":
+        return CHUNK_A
+    return CHUNK * max(1, torch.get_num_threads())
+
+
+_PREPARE = {"B": _prepare_B, "C": _prepare_C}
+_PIXELS = {"B": _pixels_B, "C": _pixels_C}
+
+
+def _apply_B(x, p, out=None):
+    return _pixels_B(x, _prepare_B(p), out)
+
+
+def _apply_C(x, p, out=None):
+    return _pixels_C(x, _prepare_C(p), out)
 
 
 _APPLY = {"A": _apply_A, "B": _apply_B, "C": _apply_C}
@@ -743,14 +827,20 @@ def apply_params(images: torch.Tensor, name: str, params: dict) -> torch.Tensor:
     bad = [k for k, v in p.items() if v.shape[0] != n]
     if bad:
         raise ValueError(f"params {bad} do not have one entry per image ({n})")
-    chunk = CHUNK_A if name == "A" else CHUNK
+    chunk = _chunk(name)
     if n <= chunk or images.device.type != "cpu":
         return _APPLY[name](images, p)
-    # Chunks of CHUNK images keep each operation's tensors in the CPU caches (2-3x faster
-    # than one pass over a large batch); every operation still runs on a whole chunk.
+    # Chunks keep each operation's tensors in the CPU caches (2-3x faster than one pass over a
+    # large batch); every operation still runs on a whole chunk.  The per-image numbers of the
+    # geometric maps are computed once for the batch.
     out = torch.empty_like(images)
+    if name == "A":
+        for s in range(0, n, chunk):
+            _apply_A(images[s:s + chunk], {k: v[s:s + chunk] for k, v in p.items()}, out=out[s:s + chunk])
+        return out
+    q = _PREPARE[name](p)
     for s in range(0, n, chunk):
-        _APPLY[name](images[s:s + chunk], {k: v[s:s + chunk] for k, v in p.items()}, out=out[s:s + chunk])
+        _PIXELS[name](images[s:s + chunk], {k: v[s:s + chunk] for k, v in q.items()}, out=out[s:s + chunk])
     return out
 
 

@@ -13,6 +13,11 @@ The data order of epoch ``e`` is a permutation drawn from a generator seeded by
 ``(seed, e)``, so a resumed run sees exactly the batches an uninterrupted one would have: on
 the CPU, its final weights and losses are bit-identical (``tests/numerics/shapes/test_train.py``).
 
+Memory: on the CPU, :func:`train` asks glibc to keep freed memory in the process
+(:func:`numerics.shapes.cpu.keep_freed_memory`), so that every batch's augmentation and
+activations reuse the heap instead of faulting in fresh pages; ``bench/augment.py`` times the
+augmentations under the same setting.
+
 Profiles (:data:`PROFILES`): ``full`` is the homework's setting exactly (64k images, 40k/24k,
 autoencoder 30 epochs, contrastive 15 epochs, batch 256, Adam 2e-4, d = 128); ``fast`` trains
 on a subset with fewer steps, sized for a 2-core CPU.
@@ -35,6 +40,7 @@ from typing import Any, Callable
 
 import torch
 
+from .cpu import keep_freed_memory
 from .models import Autoencoder, Encoder, normalize_images
 
 __all__ = ["TrainConfig", "Profile", "PROFILES", "TrainResult", "choose_device", "train",
@@ -287,6 +293,8 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
         steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
     total_steps = steps_per_epoch * config.epochs
     dev = choose_device(device)
+    if dev.type == "cpu":
+        keep_freed_memory()  # batch-sized tensors reuse the heap (see the module docstring)
     if config.objective == "contrastive" and augment_fn is None:
         augment_fn = _default_augment()
 

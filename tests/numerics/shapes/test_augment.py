@@ -41,6 +41,20 @@ def test_bad_images_are_rejected(bad, msg):
         aug.augment(bad, "A", generator=torch.Generator())
 
 
+_SPECIAL = [0.0, -0.0, 1.0, 0.5, -1e-45, 1e-45, 1.0000001, 0.99999994, -1.0, 2.0,
+            float("inf"), -float("inf"), float("nan"), -float("nan")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_SPECIAL), st.floats(-2.0, 2.0, width=32),
+                          st.floats(width=32)), min_size=1, max_size=40),
+       st.sampled_from([torch.float32, torch.float64]))
+def test_unit_interval_check_against_float_comparisons(values, dtype):
+    """The bit-pattern range check against Python's comparisons, value by value."""
+    want = all(0.0 <= v <= 1.0 for v in values)  # False for NaN of either sign
+    assert aug._in_unit_interval(torch.tensor(values, dtype=dtype)) == want
+
+
 def test_bad_name_and_generator_are_rejected(images):
     with pytest.raises(ValueError, match="unknown augmentation 'D'"):
         aug.augment(images, "D", generator=torch.Generator())
@@ -208,6 +222,67 @@ def test_batched_equals_one_image_at_a_time(images, name):
         differ += int((d > 1e-5).any(0).sum())
     # float32 rounding at near-ties of the nearest rounding may pick the neighbouring pixel
     assert differ <= 1e-4 * x.shape[0] * 64 * 64, f"{differ} pixels differ"
+
+
+_PALETTES = [
+    [(0, 0, 0), (0.8, 0.1, 0.3)],                      # the first channel tells them apart
+    [(0.5, 0.0, 0.0), (0.5, 0.7, 0.0)],                # only the second
+    [(0.2, 0.4, 0.1), (0.2, 0.4, 0.9), (0.0, 0.0, 0.0)],  # only the third
+    [(0.2, 0.4, 0.6), (0.2, 0.5, 0.7), (0.3, 0.4, 0.7), (0.3, 0.5, 0.6)],  # no single channel
+    [(i / 9, (i * 4 % 9) / 9, (i * 7 % 9) / 9) for i in range(9)],  # more than PALETTE_MAX
+    [(0.3, 0.6, 0.9)],                                 # one colour
+]
+_NO_CHANNEL = 3
+
+
+def _palette_images():
+    """One image per palette of :data:`_PALETTES`: horizontal stripes of its colours, three
+    rows each, and a diagonal of single pixels in another order."""
+    x = torch.zeros(len(_PALETTES), 3, 64, 64)
+    for i, pal in enumerate(_PALETTES):
+        cols = torch.tensor(pal, dtype=torch.float32)
+        for j in range(64):
+            x[i, :, j, :] = cols[(j // 3) % len(pal)].view(3, 1)
+            x[i, :, j, (7 * j) % 64] = cols[(j + 1) % len(pal)]
+    return x
+
+
+def test_palette_form_of_A_equals_per_pixel_form(images, monkeypatch):
+    """The palette form of A (a key channel per image, the or / xor keys, the fallbacks)
+    against the per-pixel form, bit for bit, on a batch mixing every kind of image, and on
+    each image alone."""
+    x = torch.cat((images[:16], _palette_images(), _noise_images(2, 3)))
+    for seed in range(4):
+        p = aug.sample_params("A", x.shape[0], generator=torch.Generator().manual_seed(seed))
+        want = aug._apply_A_pixels(x, p)
+        assert torch.equal(aug._apply_A(x, p), want)
+        for i in range(x.shape[0]):
+            one = {k: v[i:i + 1] for k, v in p.items()}
+            assert torch.equal(aug._apply_A(x[i:i + 1], one), want[i:i + 1]), (seed, i)
+    # the image no channel separates takes the or / xor key, not the per-pixel path
+    i = 16 + _NO_CHANNEL
+    one = {k: v[i:i + 1] for k, v in p.items()}
+    monkeypatch.setattr(aug, "_apply_A_pixels", lambda *a, **k: pytest.fail("per-pixel path taken"))
+    assert torch.equal(aug._apply_A(x[i:i + 1], one), want[i:i + 1])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("name", aug.NAMES)
+def test_chunked_equals_whole_batch(images, name, threads, monkeypatch):
+    """A batch larger than a chunk (per-image numbers prepared once, pixels chunk by chunk)
+    gives, bit for bit, what one pass over the whole batch gives."""
+    monkeypatch.setattr(aug, "CHUNK", 4)
+    monkeypatch.setattr(aug, "CHUNK_A", 16)
+    x = torch.cat((images, _noise_images(3, 4)))  # 51 images: chunks and a remainder
+    p = aug.sample_params(name, x.shape[0], generator=torch.Generator().manual_seed(17))
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        assert aug._chunk(name) < x.shape[0]
+        got = aug.apply_params(x, name, p)
+    finally:
+        torch.set_num_threads(old)
+    assert torch.equal(got, aug._APPLY[name](x, p))
 
 
 @pytest.mark.parametrize("name", aug.NAMES)
