@@ -358,9 +358,8 @@ def gather(images, rows, cols, valid, pad: int, *, out=None, overwrite: bool = F
     B, C, H, W = images.shape
     src = torch.nn.functional.pad(images, (1, 1, 1, 1))  # a black ring: index 0 is black
     if not overwrite:
-        rows, cols = rows.float(), cols.float()
-        rows, cols = torch.broadcast_tensors(rows, cols)
-        rows, cols = rows.clone(), cols.clone()
+        rows, cols = (t.float().clone(memory_format=torch.contiguous_format)
+                      for t in torch.broadcast_tensors(rows, cols))
     r = rows.sub_(pad - 1).clamp_(0.0, H + 1.0)
     idx = cols.sub_(pad - 1).clamp_(0.0, W + 1.0).add_(r, alpha=W + 2.0)
     if valid is not None:
@@ -589,8 +588,9 @@ def _apply_A(x, p, out=None):
     mean luma of the whole current image), so it can run on each image's distinct colours, the
     results then being written to the pixels.  The colours are listed exactly from the runs of
     equal consecutive pixels (compared bit-wise), whatever their number; each pixel's colour is
-    then recognised by a key (a channel chosen per image, or the bitwise or / xor of the three) whose value
-    differs between all colours of its image, and written by an exact bit-wise selection.  The
+    then recognised by a key (a channel chosen per image, or the bitwise or / xor of the three)
+    whose value differs between all colours of its image, and written by an exact bit-wise
+    selection.  The
     mean luma at a contrast step is taken, as on the pixels, over the full luma image (rebuilt
     from the palette).  Images with more runs than a quarter of their pixels (many-coloured
     images), more than :data:`PALETTE_MAX` colours, or colours that no key tells apart take
@@ -802,8 +802,8 @@ def _chunk(name: str) -> int:
     return CHUNK * max(1, torch.get_num_threads())
 
 
-_PREPARE = {"B": _prepare_B, "C": _prepare_C}
-_PIXELS = {"B": _pixels_B, "C": _pixels_C}
+_PREPARE = {"A": dict, "B": _prepare_B, "C": _prepare_C}  # A uses its numbers as drawn
+_PIXELS = {"A": _apply_A, "B": _pixels_B, "C": _pixels_C}
 
 
 def _apply_B(x, p, out=None):
@@ -834,10 +834,6 @@ def apply_params(images: torch.Tensor, name: str, params: dict) -> torch.Tensor:
     # large batch); every operation still runs on a whole chunk.  The per-image numbers of the
     # geometric maps are computed once for the batch.
     out = torch.empty_like(images)
-    if name == "A":
-        for s in range(0, n, chunk):
-            _apply_A(images[s:s + chunk], {k: v[s:s + chunk] for k, v in p.items()}, out=out[s:s + chunk])
-        return out
     q = _PREPARE[name](p)
     for s in range(0, n, chunk):
         _PIXELS[name](images[s:s + chunk], {k: v[s:s + chunk] for k, v in q.items()}, out=out[s:s + chunk])
