@@ -806,17 +806,6 @@ _PREPARE = {"A": dict, "B": _prepare_B, "C": _prepare_C}  # A uses its numbers a
 _PIXELS = {"A": _apply_A, "B": _pixels_B, "C": _pixels_C}
 
 
-def _apply_B(x, p, out=None):
-    return _pixels_B(x, _prepare_B(p), out)
-
-
-def _apply_C(x, p, out=None):
-    return _pixels_C(x, _prepare_C(p), out)
-
-
-_APPLY = {"A": _apply_A, "B": _apply_B, "C": _apply_C}
-
-
 def apply_params(images: torch.Tensor, name: str, params: dict) -> torch.Tensor:
     """Apply augmentation ``name`` with given per-image ``params`` (from :func:`sample_params`)."""
     _check_name(name)
@@ -828,13 +817,12 @@ def apply_params(images: torch.Tensor, name: str, params: dict) -> torch.Tensor:
     if bad:
         raise ValueError(f"params {bad} do not have one entry per image ({n})")
     chunk = _chunk(name)
+    q = _PREPARE[name](p)  # the per-image numbers of the geometric maps, once for the batch
     if n <= chunk or images.device.type != "cpu":
-        return _APPLY[name](images, p)
+        return _PIXELS[name](images, q)
     # Chunks keep each operation's tensors in the CPU caches (2-3x faster than one pass over a
-    # large batch); every operation still runs on a whole chunk.  The per-image numbers of the
-    # geometric maps are computed once for the batch.
+    # large batch); every operation still runs on a whole chunk.
     out = torch.empty_like(images)
-    q = _PREPARE[name](p)
     for s in range(0, n, chunk):
         _PIXELS[name](images[s:s + chunk], {k: v[s:s + chunk] for k, v in q.items()}, out=out[s:s + chunk])
     return out

@@ -282,7 +282,7 @@ def test_chunked_equals_whole_batch(images, name, threads, monkeypatch):
         got = aug.apply_params(x, name, p)
     finally:
         torch.set_num_threads(old)
-    assert torch.equal(got, aug._APPLY[name](x, p))
+    assert torch.equal(got, aug._PIXELS[name](x, aug._PREPARE[name](p)))
 
 
 @pytest.mark.parametrize("name", aug.NAMES)
