@@ -10,7 +10,7 @@ from pathlib import Path
 
 from proofs import claims, run_claim
 from proofs.context import Context, atomic_write_text
-from proofs.registry import ClaimResult, Evidence
+from proofs.registry import ClaimResult, Evidence, resolve
 
 from . import render
 
@@ -64,10 +64,12 @@ def _cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
         try:
             stored = json.loads(path.read_text())
             if stored["key"] == key:
-                return ClaimResult(claim, [Evidence(**{k: e[k] for k in ("kind", "passed", "detail", "name",
-                                                                         "seconds")})
-                                           for e in stored["evidence"]])
+                evidence = [Evidence(**{k: e[k] for k in ("kind", "passed", "detail", "name", "seconds")})
+                            for e in stored["evidence"]]
+                return ClaimResult(resolve(claim, ctx), evidence)
         except (json.JSONDecodeError, KeyError, TypeError):
+            pass
+        except Exception:  # noqa: BLE001 - a measured answer that cannot be loaded: run_claim says why
             pass
     result = run_claim(claim, ctx)
     atomic_write_text(path, json.dumps({"key": key, "evidence": [e.to_json() for e in result.evidence]},

@@ -83,3 +83,45 @@ def plot_sensitivity(results: dict):
               "black tick: linear probe, normalized alike", title_fontsize=7)
     ax.set_title(f"1-NN per factor, val queries vs train gallery ({results.get('profile', '')} profile)")
     return fig
+
+
+# ---------------------------------------------------------------------------
+# figure specs: the experiment's results -> the plots above
+# ---------------------------------------------------------------------------
+
+def _experiment(ctx):
+    from numerics.shapes.experiment import results
+
+    return results(ctx.results_dir, ctx.profile, ctx.seed, force=bool(getattr(ctx, "force", False)))
+
+
+def neighbour_figure(name: str, encoder: str, split: str, caption: str):
+    """The :class:`~figures.spec.FigureSpec` of ``encoder``'s neighbour grid on ``split``."""
+    from .spec import FigureSpec
+
+    def data(ctx):
+        from numerics.shapes.experiment import grids
+        from numerics.shapes.render import COLOR_NAMES, SHAPES
+
+        _experiment(ctx)
+        g = grids(ctx.results_dir, ctx.profile, ctx.seed)["grids"][encoder][split]
+        return {"images": g["images"], "labels": g["labels"], "dists": g["dists"], "encoder": encoder,
+                "split": split, "profile": ctx.profile, "shape_names": SHAPES, "color_names": COLOR_NAMES}
+
+    return FigureSpec(name, caption, data=data, plot=plot_neighbours)
+
+
+def sensitivity_figure(name: str, encoders, caption: str, predictions=lambda: {}):
+    """The :class:`~figures.spec.FigureSpec` of :func:`plot_sensitivity` for ``encoders``;
+    ``predictions()`` gives ``{encoder: {factor: "invariant" | "sensitive"}}`` (Q8b's answers)."""
+    from .spec import FigureSpec
+
+    def data(ctx):
+        p = _experiment(ctx)
+        pred = predictions()
+        return {"encoders": list(encoders), "factors": ["shape", "color", "location"],
+                "predicted": {e: pred.get(e) for e in encoders},
+                "measured": {e: {f: p[e][f] for f in ("shape", "color", "location")} for e in encoders},
+                "profile": ctx.profile}
+
+    return FigureSpec(name, caption, data=data, plot=plot_sensitivity)

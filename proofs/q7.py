@@ -5,65 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from figures.neighbours import neighbour_figure, sensitivity_figure
+
 from .checks import hypothesis_holds, z3_proves
+from .measured import (FACTOR_WORDS, FACTORS, THRESHOLDS_TEXT, grid_is_well_formed, nn_reference_check, probes,
+                       table_complete, trained, verdict)
 from .order import POINTS
-from .registry import Claim, FigureSpec, check, register
-
-# ---------------------------------------------------------------------------
-# the shared shapes experiment (also used by q8)
-# ---------------------------------------------------------------------------
-
-_MEMO: dict = {}
-
-
-def shapes_experiment(ctx) -> dict:
-    """``probes.json`` for ``ctx``'s profile and seed: trained (or resumed) once, then reused."""
-    key = ("probes", str(ctx.results_dir), ctx.profile, ctx.seed)
-    if key not in _MEMO:
-        from numerics.shapes.probe import run_experiment
-
-        _MEMO[key] = run_experiment(ctx.results_dir, ctx.profile, ctx.seed,
-                                    force=bool(getattr(ctx, "force", False)) and key not in _MEMO)
-    return _MEMO[key]
-
-
-def nn_grids(ctx) -> dict:
-    """The neighbour grids of every encoder (arrays), after :func:`shapes_experiment`."""
-    key = ("grids", str(ctx.results_dir), ctx.profile, ctx.seed)
-    if key not in _MEMO:
-        from numerics.shapes.probe import load_nn_grids
-
-        shapes_experiment(ctx)
-        _MEMO[key] = load_nn_grids(ctx.results_dir, ctx.profile, ctx.seed)
-    return _MEMO[key]
-
+from .registry import Claim, check, register
 
 def ae_measurements(ctx) -> dict:
     """Measurements of the trained autoencoder for Q7a (cached as results/q7_autoencoder.json)."""
-    from numerics.shapes.probe import autoencoder_measurements
+    from numerics.shapes.experiment import autoencoder_measurements
 
-    shapes_experiment(ctx)
+    probes(ctx)  # trains (or loads) every encoder first, in parallel
     return ctx.cached("q7_autoencoder", lambda: autoencoder_measurements(ctx.results_dir, ctx.profile, ctx.seed,
                                                                          n_codes=1000))
-
-
-def nn_figure_data(ctx, encoder: str, split: str) -> dict:
-    g = nn_grids(ctx)["grids"][encoder][split]
-    from numerics.shapes.render import COLOR_NAMES, SHAPES
-
-    return {"images": g["images"], "labels": g["labels"], "dists": g["dists"], "encoder": encoder,
-            "split": split, "profile": ctx.profile, "shape_names": SHAPES, "color_names": COLOR_NAMES}
-
-
-def grid_is_well_formed(g: dict, n_set: int | None = None) -> tuple[bool, str]:
-    """8 rows of 11: the query first at distance 0, neighbours by non-decreasing distance."""
-    img, dist = g["images"], g["dists"]
-    ok = img.shape == (8, 11, 64, 64, 3) and dist.shape == (8, 11)
-    ok &= bool(np.all(dist[:, 0] <= 1e-9))
-    ok &= bool(np.all(np.diff(dist[:, 1:], axis=1) >= -1e-9))
-    ok &= bool(np.array_equal(img[:, 0], img[:, 0]))  # the query image is stored first
-    return ok, f"shape {img.shape}, query distances max {dist[:, 0].max():.2e}, " \
-               f"neighbour distances {dist[:, 1].min():.3f}..{dist[:, -1].max():.3f}"
 
 
 # ---------------------------------------------------------------------------
@@ -73,12 +29,15 @@ def grid_is_well_formed(g: dict, n_set: int | None = None) -> tuple[bool, str]:
 N_TRAIN, N_FRESH, RED, BLUE = 12, 12, 0, 6
 
 
+_UNIVERSE: dict = {}
+
+
 def _universe():
-    if "universe" not in _MEMO:
+    if "universe" not in _UNIVERSE:
         from numerics.autoencoder_witness import make_universe
 
-        _MEMO["universe"] = make_universe(N_TRAIN, N_FRESH, seed=7)
-    return _MEMO["universe"]
+        _UNIVERSE["universe"] = make_universe(N_TRAIN, N_FRESH, seed=7)
+    return _UNIVERSE["universe"]
 
 
 def witnesses() -> dict:
@@ -302,7 +261,7 @@ def _q7av_counter(ctx):
 
 @check("experiment", "trained autoencoder: the 1-NN colour rule on val is right for some images, wrong for others")
 def _q7av_experiment(ctx):
-    p = shapes_experiment(ctx)["autoencoder"]["color"]
+    p = probes(ctx)["autoencoder"]["color"]
     return 0.0 < p["knn_acc"] < 1.0, (
         f"val queries vs train gallery: 1-NN colour accuracy {p['knn_acc']:.3f} (chance {p['chance']:.3f}, "
         f"normalized {p['normalized']:.3f}): neither always right nor always wrong")
@@ -454,10 +413,10 @@ def _q7b_property(ctx):
 
 @check("experiment", "training with it drives the reconstruction error down")
 def _q7b_experiment(ctx):
-    p = shapes_experiment(ctx)["autoencoder"]
-    e = p["epoch_losses"]
-    return e[-1] < 0.5 * e[0], (f"autoencoder ({p['profile']}, {p['steps']} steps): epoch-mean MSE "
-                                + " -> ".join(f"{v:.4f}" for v in e))
+    p = probes(ctx)["autoencoder"]
+    ok, detail = trained("autoencoder", p)
+    return ok, (f"{detail}; {p['profile']} profile, {p['steps']} steps: epoch-mean MSE "
+                + " -> ".join(f"{v:.4f}" for v in p["epoch_losses"]))
 
 
 register(Claim(
@@ -481,38 +440,19 @@ register(Claim(
 # q7c, q7d: neighbours and what they show
 # ---------------------------------------------------------------------------
 
-def _nn_reference_check(ctx) -> tuple[bool, str]:
-    from numerics.shapes.probe import nn_grid
-
-    rng = np.random.default_rng(ctx.seed)
-    emb = rng.standard_normal((60, 5))
-    q = np.array([0, 7, 13, 59])
-    got = nn_grid(emb, q, 10)
-    ref = []
-    for i in q:
-        d = [(sum((emb[i, t] - emb[j, t]) ** 2 for t in range(5)), j) for j in range(60) if j != i]
-        ref.append([i] + [j for _, j in sorted(d)[:10]])
-    return bool(np.array_equal(got, np.array(ref))), f"nn_grid equals the nested-loop reference on {len(q)} queries"
-
-
 @check("exact", "nn_grid equals a nested-loop nearest-neighbour search")
 def _q7c_exact(ctx):
-    return _nn_reference_check(ctx)
+    return nn_reference_check(ctx.seed)
 
 
 @check("experiment", "autoencoder grids on train and val: 8 queries, each followed by its 10 nearest")
 def _q7c_experiment(ctx):
-    g = nn_grids(ctx)["grids"]["autoencoder"]
+    from numerics.shapes.experiment import grids
+
+    probes(ctx)
+    g = grids(ctx.results_dir, ctx.profile, ctx.seed)["grids"]["autoencoder"]
     res = [grid_is_well_formed(g[s]) for s in ("train", "val")]
     return all(r[0] for r in res), "train: " + res[0][1] + "; val: " + res[1][1]
-
-
-def _nn_fig(encoder, split, caption):
-    from figures.neighbours import plot_neighbours
-
-    return FigureSpec(f"q{'7c' if encoder == 'autoencoder' else '8c'}_nn_{encoder.replace('contrastive_', '')}_{split}"
-                      .replace("_autoencoder_", "_ae_").lower(), caption,
-                      data=lambda ctx: nn_figure_data(ctx, encoder, split), plot=plot_neighbours)
 
 
 register(Claim(
@@ -520,86 +460,109 @@ register(Claim(
     statement="Train the autoencoder and visualize nearest neighbours of training and validation images.",
     answer=r"\text{See the two nearest-neighbour figures (train, val).}",
     proof=("The encoder and decoder are the homework's (six stride-2 convolutions to $d = 128$ and their "
-           "mirror), trained with the loss of (b) and Adam (lr $2\\cdot 10^{-4}$ in the full profile, $10^{-3}$ in the fast one, which has few steps). Each figure row is one "
-           "query (first column) followed by its 10 nearest images of the same set by squared $L_2$ distance "
-           "between codes, as `nn_visualize` does. The fast profile trains on a subset for a few epochs; "
-           "`--profile full` uses the homework's 40k images and 30 epochs."),
+           "mirror), trained with the loss of (b) and Adam (lr $2\\cdot 10^{-4}$, batch 256, 30 epochs in the "
+           "full profile; lr $10^{-3}$, batch 64, 2 epochs of 4,000 images in the fast one). Each figure row is "
+           "one query (first column) followed by its 10 nearest images of the same set by squared $L_2$ distance "
+           "between codes, as `nn_visualize` does; above each neighbour, S/C/L marks the factors it shares with "
+           "the query."),
     checks=(_q7c_exact, _q7c_experiment),
-    figures=(_nn_fig("autoencoder", "train", "Autoencoder: nearest neighbours of 8 training images (query first)."),
-             _nn_fig("autoencoder", "val", "Autoencoder: nearest neighbours of 8 validation images (query first).")),
+    figures=(neighbour_figure("q7c_nn_ae_train", "autoencoder", "train",
+                              "Autoencoder: nearest neighbours of 8 training images (query first)."),
+             neighbour_figure("q7c_nn_ae_val", "autoencoder", "val",
+                              "Autoencoder: nearest neighbours of 8 validation images (query first).")),
 ))
 
 
-def _factor(p, enc, f, key="normalized"):
-    return p[enc][f][key]
+_GROUPING = {"yes": "meaningful", "partly": "partly meaningful", "no": "not meaningful"}
 
 
-@check("experiment", "autoencoder neighbours share location far above chance, more than colour or shape")
-def _q7d_experiment(ctx):
-    p = shapes_experiment(ctx)
-    loc, col, shp = (_factor(p, "autoencoder", f) for f in ("location", "color", "shape"))
-    lin = {f: p["autoencoder"][f]["linear_acc"] for f in ("location", "color", "shape")}
-    ok = loc >= 0.4 and loc >= max(col, shp) + 0.2
-    return ok, ("autoencoder, val queries vs train gallery, normalized 1-NN accuracy: "
-                f"location {loc:.2f}, colour {col:.2f}, shape {shp:.2f}; linear probe accuracy: "
-                + ", ".join(f"{k} {v:.2f}" for k, v in lin.items())
-                + f" (untrained encoder, normalized 1-NN: location {_factor(p, 'random_init', 'location'):.2f}, "
-                f"colour {_factor(p, 'random_init', 'color'):.2f}, shape {_factor(p, 'random_init', 'shape'):.2f})")
+def _meaningful(verdicts: dict) -> str:
+    """``yes`` when neighbours share some factor (sensitive), ``partly`` when one only partly."""
+    if "sensitive" in verdicts.values():
+        return "yes"
+    return "partly" if "partly" in verdicts.values() else "no"
+
+
+def _factor_list(values: dict, verdicts: dict) -> str:
+    order = sorted(FACTORS, key=lambda f: -values[f])
+    words = {"sensitive": "shared", "partly": "partly shared", "invariant": "not shared"}
+    return "; ".join(f"{FACTOR_WORDS[f]} {words[verdicts[f]]} ({values[f]:.2f})" for f in order)
+
+
+def answer_q7d(probes: dict) -> dict:
+    """Q7d's answer from the measurements: ``{"answer": LaTeX, "short": {...}}``.
+
+    ``short``: ``{"train": {factor: verdict}, "val": {factor: verdict}, "meaningful_train": v,
+    "meaningful_val": v}`` with verdicts from :func:`proofs.measured.verdict` on the autoencoder's
+    normalized 1-NN accuracy (leave-one-out within train; val queries against train), and v
+    ``yes`` (some factor shared), ``partly`` or ``no``.
+    """
+    ae = probes["autoencoder"]
+    vals = {"train": {f: ae[f]["train_normalized"] for f in FACTORS}, "val": {f: ae[f]["normalized"] for f in FACTORS}}
+    verd = {s: {f: verdict(v) for f, v in vals[s].items()} for s in vals}
+    short = {"train": verd["train"], "val": verd["val"], "meaningful_train": _meaningful(verd["train"]),
+             "meaningful_val": _meaningful(verd["val"])}
+    answer = (f"\\text{{Train: {_GROUPING[short['meaningful_train']]} -- {_factor_list(vals['train'], verd['train'])}. "
+              f"Val: {_GROUPING[short['meaningful_val']]} -- {_factor_list(vals['val'], verd['val'])}. "
+              "Grouping comes from the smooth network and the pixel loss, not from Eq. (12).}")
+    return {"answer": answer, "short": short}
+
+
+def _proof_q7d(p: dict) -> str:
+    ae, r0 = p["autoencoder"], p["random_init"]
+    row = lambda e, key: ", ".join(f"{FACTOR_WORDS[f]} {e[f][key]:.2f}" for f in FACTORS)  # noqa: E731
+    lin = ", ".join(f"{FACTOR_WORDS[f]} {ae[f]['linear_acc']:.2f} (chance {ae[f]['chance']:.2f})" for f in FACTORS)
+    return (f"**Measured** ({ae['profile']} profile, seed {ae['seed']}). {THRESHOLDS_TEXT} The autoencoder's "
+            f"neighbours, leave-one-out within the training images: {row(ae, 'train_normalized')}; validation "
+            f"queries against the training images: {row(ae, 'normalized')}. A linear probe on the code reads "
+            f"{lin}: what the code contains is more than what dominates distances between codes. The untrained "
+            f"encoder (the same network at initialization) gives {row(r0, 'normalized')} on validation.\n\n"
+            "**Why there is grouping, although Eq. (12) does not ask for it.** (1) The encoder is a continuous "
+            "convolutional network: images that differ in few pixels get nearby codes, so an untrained network "
+            "already groups images by whatever moves many pixels (the untrained row above). (2) The decoder is one "
+            "continuous map shared by all images, so gradient descent places images with similar pixels at "
+            "similar codes -- the cheapest way to reconstruct them all with one smooth $g$. (3) MSE weighs what "
+            "moves many pixels: where the blob is dominates the error, while the hue of a small shape and its "
+            "exact outline (triangle, circle or square differ in a few boundary pixels) weigh little. Which "
+            "factors end up shared is the measurement above, on train and val alike when the two rows agree "
+            "(the grouping generalizes).\n\n"
+            "**Encouraging grouping.** Put it in the objective: a contrastive loss with augmentations (Q8), noise "
+            "or a prior on the code (denoising / variational autoencoders), or a penalty on the Jacobian of $f$ "
+            "(contractive autoencoders).")
+
+
+def _q7d_measured(ctx) -> dict:
+    p = probes(ctx)
+    return dict(answer_q7d(p), proof=_proof_q7d(p))
+
+
+@check("experiment", "the stated answer is the one the autoencoder's measurements give")
+def _q7d_answer(ctx, claim):
+    p = probes(ctx)
+    want = answer_q7d(p)["short"]
+    ae = p["autoencoder"]
+    nums = "; ".join(f"{s}: " + ", ".join(f"{FACTOR_WORDS[f]} {ae[f][k]:.3f} -> {verdict(ae[f][k])}" for f in FACTORS)
+                     for s, k in (("train", "train_normalized"), ("val", "normalized")))
+    return claim.short == want, f"measured {nums}; stated {claim.short}; measured answer {want}"
+
+
+@check("experiment", "the autoencoder trained (its numbers are a result)")
+def _q7d_trained(ctx):
+    return trained("autoencoder", probes(ctx)["autoencoder"])
 
 
 @check("exact", "the measured table is complete and consistent: normalized = (acc - chance)/(1 - chance)")
-def _q7d_exact(ctx):
-    p = shapes_experiment(ctx)
-    bad = []
-    for enc in ("random_init", "autoencoder"):
-        for f in ("shape", "color", "location"):
-            e = p[enc][f]
-            if abs(e["normalized"] - (e["knn_acc"] - e["chance"]) / (1 - e["chance"])) > 1e-12 or not 0 < e["chance"] < 1:
-                bad.append(f"{enc}/{f}")
-    return not bad, f"entries checked for random_init and autoencoder; inconsistent: {bad or 'none'}"
-
-
-def _sensitivity_data(ctx, encoders):
-    p = shapes_experiment(ctx)
-    from .q8 import PREDICTED
-
-    return {"encoders": list(encoders), "factors": ["shape", "color", "location"],
-            "predicted": {e: PREDICTED.get(e) for e in encoders},
-            "measured": {e: {f: p[e][f] for f in ("shape", "color", "location")} for e in encoders},
-            "profile": ctx.profile}
-
-
-def _sens_fig(name, encoders, caption):
-    from figures.neighbours import plot_sensitivity
-
-    return FigureSpec(name, caption, data=lambda ctx: _sensitivity_data(ctx, encoders), plot=plot_sensitivity)
+def _q7d_table(ctx):
+    return table_complete(probes(ctx))
 
 
 register(Claim(
     id="q7d", title="Autoencoder: what the neighbours show", points=POINTS["q7d"],
     statement=("Is the representation meaningful on train and val, are similar samples grouped, and why "
                "(or how to encourage grouping)?"),
-    answer=(r"\text{Yes, on train and on val alike: neighbours share the query's location; colour and shape "
-            r"much less. The grouping comes from the smooth network and the pixel loss, not from Eq. (12).}"),
-    short="meaningful on train and val: grouped by location, much less by colour or shape",
-    proof=("**Measured.** The per-factor 1-NN accuracy of val queries against the train gallery, normalized so "
-           "that 0 is chance and 1 is perfect (figure; numbers in the evidence), shows that the autoencoder's "
-           "neighbours share the query's location cell far above chance, while colour and shape are shared "
-           "much less often; the val rows of the figure look like the train rows, so the grouping "
-           "generalizes. A linear probe reads colour and shape better than 1-NN does: the information is "
-           "in the code, but it is not what dominates distances between codes.\n\n"
-           "**Why, although Eq. (12) does not ask for it.** (1) The encoder is a continuous convolutional "
-           "network: images that differ in few pixels get nearby codes; even the untrained network groups by "
-           "location and colour (the `random_init` control). (2) The decoder is one continuous map shared by "
-           "all images, so gradient descent places images with similar pixels at similar codes -- the "
-           "cheapest way to reconstruct them all with one smooth $g$. (3) MSE weighs what moves many pixels: "
-           "where the blob is dominates the error, while the hue of a small shape and its exact outline "
-           "(triangle, circle or square differ in a few boundary pixels) weigh little, so codes organize by "
-           "location first.\n\n"
-           "**Encouraging grouping.** Put it in the objective: a contrastive loss with augmentations (Q8), "
-           "noise or a prior on the code (denoising / variational autoencoders), or a penalty on the Jacobian "
-           "of $f$ (contractive autoencoders)."),
-    checks=(_q7d_experiment, _q7d_exact),
-    figures=(_sens_fig("q7d_sensitivity", ("random_init", "autoencoder"),
-                       "Autoencoder vs untrained encoder: normalized 1-NN accuracy per factor (0 = chance)."),),
+    answer="", short=None, proof="", measured=_q7d_measured,
+    checks=(_q7d_answer, _q7d_trained, _q7d_table),
+    figures=(sensitivity_figure("q7d_sensitivity", ("random_init", "autoencoder"),
+                                "Autoencoder vs untrained encoder: normalized 1-NN accuracy per factor "
+                                "(0 = chance)."),),
 ))

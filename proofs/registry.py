@@ -2,8 +2,14 @@
 
 A claim holds the question's statement, the boxed answer (LaTeX), a canonical short answer,
 the proof (Markdown with ``$...$`` mathematics), its checks and its figures.  A check is a
-function ``check(ctx) -> (passed, detail)`` wrapped by :func:`check`, which records its kind
-and turns any exception into failed evidence.  A claim is ``verified`` when every check passes.
+function ``check(ctx) -> (passed, detail)``, or ``check(ctx, claim)`` when it judges the stated
+answer, wrapped by :func:`check`, which records its kind and turns any exception into failed
+evidence.  A claim is ``verified`` when every check passes.
+
+A claim about trained encoders states what they measured: its ``measured(ctx)`` returns
+``{"answer", "short"}`` (and optionally ``"proof"``), generated from the measurements, and
+:func:`resolve` fills them in before the checks run.  A short answer set by hand (for example a
+deliberately wrong one) is kept, and the checks judge it.
 
 The answer key (``companion key``) and the test suite (``tests/test_claims.py``) are both
 generated from :data:`REGISTRY`, so a wrong answer cannot reach the key without failing CI.
@@ -11,10 +17,14 @@ generated from :data:`REGISTRY`, so a wrong answer cannot reach the key without 
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
+
+from figures.spec import FigureSpec
 
 from .order import QUESTION_ORDER
 
@@ -42,13 +52,14 @@ class Check:
     """A named check of a given kind.  ``fn(ctx)`` returns ``(passed, detail)``."""
 
     kind: str
-    fn: Callable[[Any], tuple[bool, str]]
+    fn: Callable[..., tuple[bool, str]]
     name: str
+    judges_answer: bool = False
 
-    def run(self, ctx) -> Evidence:
+    def run(self, ctx, claim: "Claim | None" = None) -> Evidence:
         t0 = time.perf_counter()
         try:
-            passed, detail = self.fn(ctx)
+            passed, detail = self.fn(ctx, claim) if self.judges_answer else self.fn(ctx)
             passed = bool(passed)
         except Exception as exc:  # a crashing check is failed evidence, never a pass
             tb = traceback.extract_tb(exc.__traceback__)
@@ -63,20 +74,11 @@ def check(kind: str, name: str | None = None):
         raise ValueError(f"unknown evidence kind {kind!r}; expected one of {', '.join(KINDS)}")
 
     def wrap(fn):
-        return Check(kind, fn, name or fn.__name__)
+        n_args = len([p for p in inspect.signature(fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        return Check(kind, fn, name or fn.__name__, judges_answer=n_args >= 2)
 
     return wrap
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    """A solution figure: ``data(ctx)`` computes (or loads cached) results, ``plot(results)``
-    is a pure function of them returning a matplotlib Figure."""
-
-    name: str
-    caption: str
-    data: Callable[[Any], Any]
-    plot: Callable[[Any], Any]
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Claim:
     checks: tuple[Check, ...]
     short: Any = None
     figures: tuple[FigureSpec, ...] = ()
+    measured: Callable[[Any], dict] | None = None
 
     def __post_init__(self):
         if not self.checks:
@@ -148,10 +151,26 @@ def claims(only: Iterable[str] | None = None) -> list[Claim]:
     return [REGISTRY[i] for i in sorted(ids, key=_order_key)]
 
 
+def resolve(claim: Claim, ctx) -> Claim:
+    """``claim`` with the answer its measurements give (``claim.measured(ctx)``), where it has
+    one and no short answer was set by hand; otherwise ``claim`` itself."""
+    if claim.measured is None or claim.short is not None:
+        return claim
+    got = claim.measured(ctx)
+    return dataclasses.replace(claim, answer=got["answer"], short=got["short"], proof=got.get("proof", claim.proof))
+
+
 def run_claim(claim: Claim, ctx, *, progress: Callable[[str], None] | None = None) -> ClaimResult:
+    """Resolve ``claim`` (:func:`resolve`) and run its checks; a measurement that cannot be made
+    is failed evidence."""
+    try:
+        claim = resolve(claim, ctx)
+    except Exception as exc:
+        why = f"the answer could not be measured: {type(exc).__name__}: {exc}"
+        return ClaimResult(claim, [Evidence(c.kind, False, why, c.name) for c in claim.checks])
     result = ClaimResult(claim)
     for c in claim.checks:
         if progress:
             progress(f"{claim.id}: {c.name}")
-        result.evidence.append(c.run(ctx))
+        result.evidence.append(c.run(ctx, claim))
     return result

@@ -11,6 +11,25 @@ Decoder ``g``: the mirror image, ``Linear(d, d)``, unflatten to ``(d, 1, 1)``, t
 with ReLU between them and no output activation (the autoencoder is trained with MSE on
 images normalized to [-1, 1]).
 
+Initialization (:func:`init_centred_`).  With PyTorch's default initialization the encoder
+maps every image to nearly one point: on 256 rendered images the embeddings' mean pairwise
+cosine is 0.9999 (minimum 0.9998), so every logit of Eq. (14) is about ``1/tau`` and the loss
+starts on the plateau ``log b`` with almost no gradient.  Two causes, measured layer by layer as
+the ratio of the between-image variance of a layer's output to its squared mean:
+
+- the default weights shrink the signal by about ``1/sqrt(3)`` per layer while the default
+  biases do not shrink, so by the sixth convolution the biases dominate (ratio 0.008; with the
+  biases set to zero the mean cosine falls to 0.93);
+- the black background is -1 after normalization and covers most of every image, a component
+  shared by all inputs (Kaiming weights and zero biases still give a mean cosine of 0.96; the
+  same network on inputs in [0, 1] gives 0.49).
+
+:func:`init_centred_` removes both: Kaiming weights, then each layer's pre-activations are
+centred and scaled to unit variance per channel over a batch of training images (a
+data-dependent initialization: Krahenbuhl et al. 2016, Mishkin & Matas 2016), and the final
+``Linear`` is centred, so the embeddings start spread over the sphere (mean cosine 0.00).  The
+layers are the homework's; only their initial values change.
+
 Shapes: images ``(B, 3, 64, 64)`` float, latents ``(B, d)``.
 """
 
@@ -19,7 +38,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["Encoder", "Decoder", "Autoencoder", "CHANNELS", "IMAGE_SIZE", "normalize_images"]
+__all__ = ["Encoder", "Decoder", "Autoencoder", "CHANNELS", "IMAGE_SIZE", "normalize_images", "init_centred_",
+           "INITS"]
+
+#: Initializations: ``default`` (PyTorch's), ``centred`` (:func:`init_centred_`).
+INITS = ("default", "centred")
 
 #: Channel widths of the encoder's convolutions before the last one (which outputs d).
 CHANNELS: tuple[int, ...] = (3, 32, 64, 128, 256, 512)
@@ -108,3 +131,35 @@ class Autoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
+
+
+@torch.no_grad()
+def init_centred_(encoder: Encoder, x: torch.Tensor) -> Encoder:
+    """Re-initialize ``encoder`` in place so that its outputs on ``x`` are centred (module
+    docstring): ``x`` is a batch of normalized training images ``(n, 3, 64, 64)``, n >= 2.
+
+    Layer by layer: Kaiming-normal weights (ReLU gain), then each convolution's weights and bias
+    are set so that its output channels have mean 0 and variance 1 over ``x`` and all positions;
+    the final ``Linear`` gets Kaiming-normal weights (linear gain) and the bias that makes its
+    outputs' mean over ``x`` zero.  Deterministic given the global torch RNG and ``x``.
+    """
+    if not isinstance(encoder, Encoder):
+        raise ValueError(f"init_centred_ needs an Encoder, got {type(encoder).__name__}")
+    _check_images(x)
+    if x.shape[0] < 2:
+        raise ValueError("init_centred_ needs at least 2 images to centre on")
+    x = x.to(next(encoder.parameters()).device, next(encoder.parameters()).dtype)
+    h = x
+    for layer in encoder.convs:
+        if isinstance(layer, nn.Conv2d):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            layer.bias.zero_()
+            pre = layer(h)
+            mean, std = pre.mean((0, 2, 3)), pre.std((0, 2, 3)).clamp_min(1e-6)
+            layer.weight.div_(std[:, None, None, None])
+            layer.bias.copy_(-mean / std)
+        h = layer(h)
+    nn.init.kaiming_normal_(encoder.fc.weight, nonlinearity="linear")
+    encoder.fc.bias.zero_()
+    encoder.fc.bias.copy_(-encoder.fc(h.flatten(1)).mean(0))
+    return encoder

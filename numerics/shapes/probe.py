@@ -13,9 +13,11 @@
   augmentation of 256 val images), so that it measures each encoder's invariance to each
   augmentation; ``uniformity`` is over the val embeddings.  Both use ``f(x) / ||f(x)||`` for the
   autoencoder and the untrained encoder.
-- :func:`run_experiment`: render the data, train (or resume) the four encoders, probe them and
-  the untrained encoder (``random_init``), and write ``results/probes.json`` and the
-  neighbour grids.
+- :func:`measure_encoder`: every final measurement of one encoder (the entry of
+  ``probes.json`` and its neighbour grids); :class:`CurveProbe`: the cheaper measurement taken
+  during training for the learning curves, on fixed subsets.
+
+:mod:`numerics.shapes.experiment` runs the whole experiment with these.
 
 Factors: ``shape`` (3 classes), ``color`` (9), ``location`` (the 3x3 grid cell of the shape's
 centre over :data:`numerics.shapes.render.LOCATION_RANGE`).
@@ -23,24 +25,22 @@ centre over :data:`numerics.shapes.render.LOCATION_RANGE`).
 
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from .models import normalize_images
-from .train import PROFILES, Profile, choose_device, init_encoder, to_unit_float, train
+from .models import Autoencoder, normalize_images
+from .train import to_unit_float
 
-__all__ = ["FACTORS", "ENCODERS", "embed", "location_bins", "factor_labels", "pairwise_sq_dists",
-           "nearest_neighbours", "nn_grid", "chance_level", "knn_accuracy", "linear_probe_accuracy",
-           "alignment", "uniformity", "check_unit_rows", "factor_entry", "run_experiment",
-           "experiment_dir", "load_probes", "load_nn_grids"]
+__all__ = ["FACTORS", "ENCODERS", "AUGMENTATIONS", "embed", "location_bins", "factor_labels", "pairwise_sq_dists",
+           "nearest_neighbours", "nearest_index", "nn_grid", "chance_level", "knn_accuracy", "linear_probe_accuracy",
+           "alignment", "uniformity", "check_unit_rows", "normalized_accuracy", "factor_entry", "CurveProbe",
+           "measure_encoder"]
 
 FACTORS = ("shape", "color", "location")
 ENCODERS = ("random_init", "autoencoder", "contrastive_A", "contrastive_B", "contrastive_C")
+AUGMENTATIONS = ("A", "B", "C")
 N_QUERIES, N_NEIGHBOURS = 8, 10
 
 
@@ -139,17 +139,34 @@ def chance_level(labels_query: np.ndarray, labels_gallery: np.ndarray) -> float:
     return float(pq @ pg)
 
 
+def nearest_index(emb_query: np.ndarray, emb_gallery: np.ndarray, *, chunk: int = 512,
+                  leave_one_out: bool = False) -> np.ndarray:
+    """The index ``(q,)`` of each query's nearest gallery row (squared L2, ties to the lower
+    index).  ``leave_one_out``: the queries are the gallery itself, and query i may not return
+    row i."""
+    if leave_one_out and len(emb_query) != len(emb_gallery):
+        raise ValueError("leave_one_out needs the queries to be the gallery")
+    out = np.empty(len(emb_query), dtype=np.int64)
+    for s in range(0, len(emb_query), chunk):
+        rows = np.arange(s, min(s + chunk, len(emb_query)))
+        out[rows] = nearest_neighbours(emb_query[rows], emb_gallery, 1, exclude=rows if leave_one_out else None)[:, 0]
+    return out
+
+
 def knn_accuracy(emb_query: np.ndarray, labels_query: np.ndarray, emb_gallery: np.ndarray,
-                 labels_gallery: np.ndarray, *, chunk: int = 512) -> float:
-    """Fraction of queries whose nearest gallery row (squared L2) has the query's label."""
+                 labels_gallery: np.ndarray, *, chunk: int = 512, leave_one_out: bool = False,
+                 nearest: np.ndarray | None = None) -> float:
+    """Fraction of queries whose nearest gallery row (squared L2) has the query's label.
+
+    ``leave_one_out``: the queries are the gallery itself, and query i may not return row i.
+    ``nearest``: the :func:`nearest_index` of the queries, when already computed (one search
+    serves every factor)."""
     lq, lg = np.asarray(labels_query), np.asarray(labels_gallery)
     if len(lq) != len(emb_query) or len(lg) != len(emb_gallery):
         raise ValueError("labels and embeddings must have the same number of rows")
-    hits = 0
-    for s in range(0, len(lq), chunk):
-        nn = nearest_neighbours(emb_query[s:s + chunk], emb_gallery, 1)[:, 0]
-        hits += int((lg[nn] == lq[s:s + chunk]).sum())
-    return hits / len(lq)
+    if nearest is None:
+        nearest = nearest_index(emb_query, emb_gallery, chunk=chunk, leave_one_out=leave_one_out)
+    return float((lg[nearest] == lq).mean()) if len(lq) else 0.0
 
 
 def linear_probe_accuracy(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
@@ -222,263 +239,110 @@ def _unit(z: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------
-# the experiment
+# measuring one encoder
 # ---------------------------------------------------------------------------
 
+def normalized_accuracy(acc: float, chance: float) -> float:
+    """``(acc - chance) / (1 - chance)``: 0 for an embedding blind to the factor, 1 when the
+    nearest neighbour always shares it."""
+    return (acc - chance) / (1.0 - chance)
+
+
 def factor_entry(emb_train: np.ndarray, labels_train: np.ndarray, emb_val: np.ndarray,
-                 labels_val: np.ndarray) -> dict[str, float]:
-    """``{"knn_acc", "chance", "normalized", "linear_acc"}`` for one encoder and factor."""
-    acc = knn_accuracy(emb_val, labels_val, emb_train, labels_train)
+                 labels_val: np.ndarray, *, nearest_val: np.ndarray | None = None,
+                 nearest_train: np.ndarray | None = None) -> dict[str, float]:
+    """One encoder and factor: ``knn_acc`` (val queries against the train gallery), its
+    ``chance`` and ``normalized`` value, ``linear_acc`` (a linear probe trained on train,
+    scored on val), and ``train_knn_acc`` / ``train_normalized`` (leave-one-out 1-NN within the
+    train gallery: are neighbours grouped on the training images themselves).
+    ``nearest_val`` / ``nearest_train``: the two :func:`nearest_index` searches, when already made."""
+    acc = knn_accuracy(emb_val, labels_val, emb_train, labels_train, nearest=nearest_val)
     chance = chance_level(labels_val, labels_train)
-    return {"knn_acc": acc, "chance": chance, "normalized": (acc - chance) / (1.0 - chance),
-            "linear_acc": linear_probe_accuracy(emb_train, labels_train, emb_val, labels_val)}
+    acc_tr = knn_accuracy(emb_train, labels_train, emb_train, labels_train, leave_one_out=True,
+                          nearest=nearest_train)
+    chance_tr = chance_level(labels_train, labels_train)
+    return {"knn_acc": acc, "chance": chance, "normalized": normalized_accuracy(acc, chance),
+            "linear_acc": linear_probe_accuracy(emb_train, labels_train, emb_val, labels_val),
+            "train_knn_acc": acc_tr, "train_normalized": normalized_accuracy(acc_tr, chance_tr)}
 
 
-def experiment_dir(results_dir: str | Path, profile: str, seed: int) -> Path:
-    """Where the checkpoints and neighbour grids of one (profile, seed) live."""
-    return Path(results_dir) / "shapes" / f"{profile}-seed{seed}"
+def _as_encoder(model: torch.nn.Module) -> torch.nn.Module:
+    return model.encoder if isinstance(model, Autoencoder) else model
 
 
-def load_probes(results_dir: str | Path, profile: str, seed: int) -> dict | None:
-    """``results/probes.json`` if it holds every encoder for this profile and seed, else None."""
-    path = Path(results_dir) / "probes.json"
-    try:
-        probes = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    ok = (isinstance(probes, dict) and all(
-        isinstance(probes.get(e), dict) and probes[e].get("profile") == profile and probes[e].get("seed") == seed
-        for e in ENCODERS))
-    grids = experiment_dir(results_dir, profile, seed) / "nn_grids.npz"
-    return probes if ok and grids.exists() else None
-
-
-def load_nn_grids(results_dir: str | Path, profile: str, seed: int) -> dict[str, Any]:
-    """The neighbour grids written by :func:`run_experiment`: for each encoder and split,
-    ``images`` uint8 ``(8, 11, 64, 64, 3)``, ``labels`` ``(8, 11, 3)`` (shape, colour,
-    location) and ``dists`` ``(8, 11)``."""
-    path = experiment_dir(results_dir, profile, seed) / "nn_grids.npz"
-    with np.load(path) as f:
-        data = {k: f[k] for k in f.files}
-    out: dict[str, Any] = {"profile": profile, "seed": seed, "grids": {}}
-    for key, value in data.items():
-        enc, split, field = key.split("__")
-        out["grids"].setdefault(enc, {}).setdefault(split, {})[field] = value
+def _alignments(encoder, images, seed: int, augment_fn) -> dict[str, float]:
+    """``alignment`` under each augmentation: two independent draws on ``images``."""
+    out = {}
+    for aug in AUGMENTATIONS:
+        g = torch.Generator(device=next(encoder.parameters()).device).manual_seed(seed + 777)
+        z1 = embed(encoder, images, augment_fn=augment_fn, augmentation=aug, generator=g)
+        z2 = embed(encoder, images, augment_fn=augment_fn, augmentation=aug, generator=g)
+        out[aug] = alignment(_unit(z1), _unit(z2))
     return out
 
 
-def _atomic_json(path: Path, obj) -> None:
-    from tempfile import mkstemp
-    import os
+class CurveProbe:
+    """The learning-curve measurement: per-factor normalized 1-NN accuracy of ``queries``
+    (val images) against ``gallery`` (train images), alignment under A, B and C on
+    ``pair_images``, and uniformity of the query embeddings.  Callable on a model (an encoder
+    or an :class:`~numerics.shapes.models.Autoencoder`); draws only from its own generators.
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(obj, fh, indent=1)
-    os.replace(tmp, path)
-
-
-def run_experiment(results_dir: str | Path, profile: str | Profile = "fast", seed: int = 0, *,
-                   progress: bool = True, device: str | None = None, force: bool = False,
-                   augment_fn: Callable | None = None, n_pairs: int = 256, threads: int | None = 1,
-                   log: Callable[[str], None] | None = None) -> dict:
-    """Train (or resume) the autoencoder and contrastive encoders A, B, C; probe them and the
-    untrained encoder; write ``results/probes.json`` and the neighbour grids; return the probes.
-
-    Reuses ``probes.json`` when it already holds this profile and seed (unless ``force``).
-    Training resumes from the checkpoints under :func:`experiment_dir`.  ``threads``: CPU
-    threads for torch during the run (restored afterwards); one thread is barely slower than
-    two on an idle 2-core machine and several times faster on a busy one.
+    ``gallery``, ``queries``, ``pair_images``: uint8 ``(n, 3, 64, 64)``; ``*_labels``:
+    ``{factor: (n,) int}``.
     """
-    prof = PROFILES[profile] if isinstance(profile, str) else profile
-    if not force:
-        cached = load_probes(Path(results_dir), prof.name, seed)
-        if cached is not None:
-            return cached
-    old_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        return _run_experiment(results_dir, prof, seed, progress=progress, device=device,
-                               augment_fn=augment_fn, n_pairs=n_pairs, log=log)
-    finally:
-        torch.set_num_threads(old_threads)
 
+    def __init__(self, gallery, gallery_labels: dict, queries, query_labels: dict, pair_images, *,
+                 seed: int = 0, augment_fn: Callable | None = None):
+        if augment_fn is None:
+            from .augment import augment as augment_fn
+        self.gallery, self.queries, self.pair_images = gallery, queries, pair_images
+        self.gallery_labels, self.query_labels = gallery_labels, query_labels
+        self.chance = {f: chance_level(query_labels[f], gallery_labels[f]) for f in FACTORS}
+        self.seed, self.augment_fn = seed, augment_fn
 
-def _run_experiment(results_dir, prof: Profile, seed: int, *, progress, device, augment_fn, n_pairs, log) -> dict:
-    results_dir = Path(results_dir)
-    from .render import make_dataset, split_indices
-
-    if augment_fn is None:
-        from .augment import augment as augment_fn
-    say = log or (lambda s: None)
-    t_start = time.perf_counter()
-    exp = experiment_dir(results_dir, prof.name, seed)
-    images, factors = make_dataset(prof.n_images, seed)
-    tr, va = split_indices(prof.n_images)
-    if len(tr) != prof.n_train or len(va) != prof.n_val:
-        raise ValueError(f"profile {prof.name}: split {len(tr)}/{len(va)} differs from {prof.n_train}/{prof.n_val}")
-    train_images = images[tr]
-    labels = factor_labels(factors)
-    lt = {k: v[tr.numpy()] for k, v in labels.items()}
-    lv = {k: v[va.numpy()] for k, v in labels.items()}
-    pt = np.arange(len(tr)) if prof.probe_train is None else np.arange(min(prof.probe_train, len(tr)))
-    pv = np.arange(len(va)) if prof.probe_val is None else np.arange(min(prof.probe_val, len(va)))
-    say(f"data: {prof.n_images} images rendered in {time.perf_counter() - t_start:.1f}s")
-
-    runs = {}
-    for objective, aug in (("autoencoder", None), ("contrastive", "A"), ("contrastive", "B"), ("contrastive", "C")):
-        cfg = prof.config(objective, aug, seed=seed)
-        r = train(cfg, train_images, checkpoint_dir=exp / cfg.name, device=device, progress=progress,
-                  augment_fn=augment_fn if objective == "contrastive" else None)
-        say(f"{cfg.name}: {len(r.history)} steps, loss {r.history[0]:.4f} -> {r.final_loss:.4f}, "
-            f"{r.train_seconds:.1f}s")
-        runs[cfg.name] = r
-
-    encoders = {"random_init": init_encoder(prof.d, seed, normalize=True)}
-    encoders.update({name: r.encoder for name, r in runs.items()})
-    rng = np.random.default_rng(seed + 12345)
-    queries = {"train": np.sort(rng.choice(len(pt), N_QUERIES, replace=False)),
-               "val": np.sort(rng.choice(len(pv), N_QUERIES, replace=False))}
-    split_images = {"train": images[tr][pt], "val": images[va][pv]}
-    split_labels = {"train": {k: v[pt] for k, v in lt.items()}, "val": {k: v[pv] for k, v in lv.items()}}
-    probes, grids = {}, {}
-    pair_idx = np.sort(rng.choice(len(pv), min(n_pairs, len(pv)), replace=False))
-    pair_images = split_images["val"][pair_idx]
-    for name, enc in encoders.items():
-        t0 = time.perf_counter()
-        enc = enc.to(choose_device(device))
-        emb = {s: embed(enc, split_images[s]) for s in ("train", "val")}
-        entry = {f: factor_entry(emb["train"], split_labels["train"][f], emb["val"], split_labels["val"][f])
-                 for f in FACTORS}
-        align = {}
-        for aug in ("A", "B", "C"):
-            g = torch.Generator(device=next(enc.parameters()).device).manual_seed(seed + 777)
-            z1 = embed(enc, pair_images, augment_fn=augment_fn, augmentation=aug, generator=g)
-            z2 = embed(enc, pair_images, augment_fn=augment_fn, augmentation=aug, generator=g)
-            align[aug] = alignment(_unit(z1), _unit(z2))
-        entry["alignment"] = align
-        entry["uniformity"] = uniformity(_unit(emb["val"]))
-        entry["train_seconds"] = runs[name].train_seconds if name in runs else 0.0
-        entry["profile"] = prof.name
-        entry["seed"] = seed
-        entry["steps"] = len(runs[name].history) if name in runs else 0
-        entry["final_loss"] = runs[name].final_loss if name in runs else None
-        entry["first_loss"] = runs[name].history[0] if name in runs else None
-        entry["epoch_losses"] = runs[name].epoch_losses if name in runs else []
-        entry["normalized_embedding"] = name != "autoencoder"
-        probes[name] = entry
-        for s in ("train", "val"):
-            rows = nn_grid(emb[s], queries[s])
-            dist = pairwise_sq_dists(emb[s][rows[:, :1].ravel()], emb[s])
-            grids[f"{name}__{s}__images"] = split_images[s][torch.as_tensor(rows)].permute(0, 1, 3, 4, 2).numpy()
-            grids[f"{name}__{s}__labels"] = np.stack([split_labels[s][f][rows] for f in FACTORS], axis=-1)
-            dd = np.take_along_axis(dist, rows, axis=1)
-            dd[:, 0] = 0.0  # the query's distance to itself (the expansion leaves ~1e-16)
-            grids[f"{name}__{s}__dists"] = dd
-        say(f"probe {name}: " + ", ".join(f"{f} {entry[f]['normalized']:.2f}" for f in FACTORS)
-            + f" ({time.perf_counter() - t0:.1f}s)")
-    exp.mkdir(parents=True, exist_ok=True)
-    tmp = exp / "nn_grids.tmp.npz"
-    np.savez_compressed(tmp, **grids)
-    tmp.replace(exp / "nn_grids.npz")
-    _atomic_json(results_dir / "probes.json", probes)
-    _atomic_json(exp / "summary.json", {"profile": prof.name, "seed": seed,
-                                        "wall_seconds": time.perf_counter() - t_start,
-                                        "n_train": prof.n_train, "n_val": prof.n_val,
-                                        "probe_train": len(pt), "probe_val": len(pv)})
-    return probes
-
-
-def _palette_class(rgb: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Nearest palette colour ``(n,)`` of mean colours ``rgb (n, 3)`` (values in [0, 1])."""
-    d = ((rgb[:, None, :] - palette[None, :, :]) ** 2).sum(-1)
-    return d.argmin(1)
+    @torch.no_grad()
+    def __call__(self, model: torch.nn.Module) -> dict:
+        enc = _as_encoder(model)
+        eg, eq = embed(enc, self.gallery), embed(enc, self.queries)
+        nearest = nearest_index(eq, eg)
+        norm = {f: normalized_accuracy(knn_accuracy(eq, self.query_labels[f], eg, self.gallery_labels[f],
+                                                    nearest=nearest), self.chance[f]) for f in FACTORS}
+        return {"normalized": norm, "alignment": _alignments(enc, self.pair_images, self.seed, self.augment_fn),
+                "uniformity": uniformity(_unit(eq)), "gallery": len(self.gallery), "queries": len(self.queries)}
 
 
 @torch.no_grad()
-def autoencoder_measurements(results_dir: str | Path, profile: str | Profile = "fast", seed: int = 0, *,
-                             n_codes: int = 2000, n_triples: int = 20000, device: str | None = None,
-                             progress: bool = False) -> dict:
-    """What the trained autoencoder ``(f, g)`` does, for Q7a: on ``n_codes`` train and val images,
+def measure_encoder(encoder: torch.nn.Module, images: dict, labels: dict, *, queries: dict,
+                    pair_images: torch.Tensor, seed: int = 0,
+                    augment_fn: Callable | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """Every final measurement of one encoder: ``(entry, grids)``.
 
-    - ``min_code_dist``: the smallest distance between codes of distinct training images, and
-      ``self_retrieval``: how often a training image's nearest training code is its own (index
-      decided by ``f``);
-    - ``recon_colour_acc_{train,val}``: how often the mean colour of the reconstruction's bright
-      pixels (max channel > 0.5) is nearest the true palette colour (colour decided by ``g o f``);
-    - ``eq13_fraction``: the fraction of random red-red-blue training triples with Eq. (13);
-    - ``background_black_{train,val}``: the fraction of true background pixels reconstructed
-      with every channel below 0.1, and ``background_mean_abs`` their mean absolute value.
-    Trains (or resumes) the autoencoder when its checkpoint is not finished.
+    ``images``: ``{"train": (n_t, 3, 64, 64), "val": (n_v, 3, 64, 64)}`` uint8 (the train
+    gallery and the val queries); ``labels``: ``{split: {factor: (n,) int}}``; ``queries``:
+    ``{split: (8,) indices}`` for the neighbour grids; ``pair_images``: the val images of the
+    alignment pairs.  ``entry``: one :func:`factor_entry` per factor, ``alignment`` (dict over
+    A, B, C), ``uniformity`` (val).  ``grids``: for each split, ``images`` uint8
+    ``(8, 11, 64, 64, 3)``, ``labels`` ``(8, 11, 3)``, ``dists`` ``(8, 11)`` and ``indices``
+    ``(8, 11)`` (into the split's images, the query first), keyed ``SPLIT__FIELD``.
     """
-    from .render import PALETTE, make_dataset, shape_masks, split_indices
-
-    prof = PROFILES[profile] if isinstance(profile, str) else profile
-    images, factors = make_dataset(prof.n_images, seed)
-    tr, va = split_indices(prof.n_images)
-    cfg = prof.config("autoencoder", seed=seed)
-    ae = train(cfg, images[tr], checkpoint_dir=experiment_dir(results_dir, prof.name, seed) / cfg.name,
-               device=device, progress=progress).model
-    ae.eval()
-    dev = next(ae.parameters()).device
-    masks = shape_masks(factors).numpy()
-    colours = np.asarray(factors["color"])
-    palette = PALETTE.numpy().astype(np.float64)
-    out: dict[str, Any] = {"profile": prof.name, "seed": seed}
-    rng = np.random.default_rng(seed + 99)
-    for split, idx in (("train", tr.numpy()[:n_codes]), ("val", va.numpy()[:n_codes])):
-        codes, recs = [], []
-        for s in range(0, len(idx), 250):
-            x = normalize_images(to_unit_float(images[idx[s:s + 250]]).to(dev))
-            z = ae.encoder(x)
-            codes.append(z.double().cpu())
-            recs.append(((ae.decoder(z) * 0.5 + 0.5).clamp(0, 1)).float().cpu())
-        codes = torch.cat(codes).numpy()
-        rec = torch.cat(recs).numpy()  # (n, 3, 64, 64) in [0, 1]
-        bright = rec.max(1) > 0.5  # (n, 64, 64)
-        mean_rgb = np.stack([(rec[i][:, bright[i]].mean(1) if bright[i].any() else np.full(3, -9.0))
-                             for i in range(len(idx))])
-        pred = _palette_class(mean_rgb, palette)
-        out[f"recon_colour_acc_{split}"] = float((pred == colours[idx]).mean())
-        bg = ~masks[idx]
-        bg_vals = rec.transpose(1, 0, 2, 3)[:, bg]  # (3, n_bg)
-        out[f"background_black_{split}"] = float((bg_vals.max(0) < 0.1).mean())
-        out[f"background_mean_abs_{split}"] = float(np.abs(bg_vals).mean())
-        out[f"recon_mse_{split}"] = float(((rec - to_unit_float(images[idx]).numpy()) ** 2).mean())
-        if split == "train":
-            d = pairwise_sq_dists(codes, codes)
-            np.fill_diagonal(d, np.inf)
-            out["min_code_dist"] = float(np.sqrt(d.min()))
-            np.fill_diagonal(d, 0.0)
-            out["self_retrieval"] = float((np.argmin(d, axis=1) == np.arange(len(idx))).mean())
-            c = colours[idx]
-            reds, blues = np.nonzero(c == 0)[0], np.nonzero(c == 6)[0]
-            x = rng.choice(reds, n_triples)
-            y = rng.choice(reds, n_triples)
-            z = rng.choice(blues, n_triples)
-            keep = x != y
-            x, y, z = x[keep], y[keep], z[keep]
-            dxy = np.linalg.norm(codes[x] - codes[y], axis=1)
-            dxz = np.linalg.norm(codes[x] - codes[z], axis=1)
-            out["eq13_fraction"] = float((dxy < dxz).mean())
-            out["eq13_triples"] = int(keep.sum())
-            out["n_codes"] = len(idx)
-    return out
-
-
-def load_trained_encoder(results_dir: str | Path, name: str, profile: str | Profile = "fast",
-                         seed: int = 0, *, device: str | None = None):
-    """The trained encoder ``name`` (``autoencoder`` or ``contrastive_A/B/C``) from its
-    checkpoint, training (or resuming) it when the checkpoint is not finished."""
-    from .render import make_dataset, split_indices
-
-    prof = PROFILES[profile] if isinstance(profile, str) else profile
-    if name == "random_init":
-        return init_encoder(prof.d, seed, normalize=True)
-    cfg = prof.config("autoencoder", seed=seed) if name == "autoencoder" else \
-        prof.config("contrastive", name.rsplit("_", 1)[-1], seed=seed)
-    images, _ = make_dataset(prof.n_images, seed)
-    tr, _ = split_indices(prof.n_images)
-    return train(cfg, images[tr], checkpoint_dir=experiment_dir(results_dir, prof.name, seed) / cfg.name,
-                 device=device, progress=False).encoder
+    if augment_fn is None:
+        from .augment import augment as augment_fn
+    enc = _as_encoder(encoder)
+    emb = {s: embed(enc, images[s]) for s in ("train", "val")}
+    near_val = nearest_index(emb["val"], emb["train"])
+    near_train = nearest_index(emb["train"], emb["train"], leave_one_out=True)
+    entry: dict[str, Any] = {f: factor_entry(emb["train"], labels["train"][f], emb["val"], labels["val"][f],
+                                             nearest_val=near_val, nearest_train=near_train) for f in FACTORS}
+    entry["alignment"] = _alignments(enc, pair_images, seed, augment_fn)
+    entry["uniformity"] = uniformity(_unit(emb["val"]))
+    grids = {}
+    for s in ("train", "val"):
+        rows = nn_grid(emb[s], queries[s])
+        dist = pairwise_sq_dists(emb[s][rows[:, :1].ravel()], emb[s])
+        grids[f"{s}__images"] = images[s][torch.as_tensor(rows)].permute(0, 1, 3, 4, 2).numpy()
+        grids[f"{s}__labels"] = np.stack([labels[s][f][rows] for f in FACTORS], axis=-1)
+        dd = np.take_along_axis(dist, rows, axis=1)
+        dd[:, 0] = 0.0  # the query's distance to itself (the expansion leaves ~1e-16)
+        grids[f"{s}__dists"] = dd
+        grids[f"{s}__indices"] = rows
+    return entry, grids

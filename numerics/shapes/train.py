@@ -18,9 +18,23 @@ Memory: on the CPU, :func:`train` asks glibc to keep freed memory in the process
 activations reuse the heap instead of faulting in fresh pages; ``bench/augment.py`` times the
 augmentations under the same setting.
 
-Profiles (:data:`PROFILES`): ``full`` is the homework's setting exactly (64k images, 40k/24k,
-autoencoder 30 epochs, contrastive 15 epochs, batch 256, Adam 2e-4, d = 128); ``fast`` trains
-on a subset with fewer steps, sized for a 2-core CPU.
+Schedules.  Adam at ``lr``, with ``warmup_steps`` of linear warm-up and then either a constant
+rate or a cosine decay to 0 over the run; the rate is a function of the global step, so a
+resumed run follows the same schedule.  The encoder starts from PyTorch's initialization or from
+:func:`numerics.shapes.models.init_centred_` on a batch of training images fixed by the seed
+(``init``; see :mod:`numerics.shapes.models` for why).
+
+Learning curves.  ``train(..., probe=fn, probe_steps=steps)`` calls ``fn(model)`` before the
+first step (step 0) and after each step in ``steps``, and records ``{"step", "images_seen",
+"loss", **fn(model)}`` in :attr:`TrainResult.curve` and in the checkpoint; ``loss`` is the mean
+training loss since the previous point (at step 0: the first batch's loss at initialization).
+The probe must not draw from the training generators (it gets its own), so a run with a curve
+takes exactly the steps of a run without one.
+
+Profiles (:data:`PROFILES`): ``full`` is the homework's setting (64k images, 40k/24k,
+autoencoder 30 epochs, contrastive 15 epochs, batch 256, Adam 2e-4 constant, d = 128) with the
+centred initialization; ``fast`` trains on a subset with its own schedules, sized for a 2-core
+CPU (the measurements behind each choice are in :data:`PROFILES`' comment).
 
 Shapes: training images ``(N, 3, 64, 64)``, ``uint8`` in [0, 255] or float in [0, 1].
 """
@@ -34,21 +48,27 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import torch
 
 from .cpu import keep_freed_memory
-from .models import Autoencoder, Encoder, normalize_images
+from .models import INITS, Autoencoder, Encoder, init_centred_, normalize_images
 
-__all__ = ["TrainConfig", "Profile", "PROFILES", "TrainResult", "choose_device", "train",
-           "train_autoencoder", "train_contrastive", "to_unit_float", "epoch_permutation",
-           "init_encoder", "reconstruction_loss", "contrastive_step_loss", "CHECKPOINT_NAME"]
+__all__ = ["TrainConfig", "Schedule", "Profile", "PROFILES", "RUNS", "TrainResult", "choose_device", "train",
+           "train_autoencoder", "train_contrastive", "to_unit_float", "epoch_permutation", "learning_rate",
+           "init_model", "init_encoder", "reconstruction_loss", "contrastive_step_loss", "curve_steps",
+           "total_steps", "CHECKPOINT_NAME"]
 
 OBJECTIVES = ("autoencoder", "contrastive")
 AUGMENTATIONS = ("A", "B", "C")
+DECAYS = ("constant", "cosine")
+#: The four trained runs of the experiment, by name (:attr:`TrainConfig.name`).
+RUNS = ("autoencoder", "contrastive_A", "contrastive_B", "contrastive_C")
+#: Training images the centred initialization is computed on.
+INIT_BATCH = 256
 CHECKPOINT_NAME = "checkpoint.pt"
 
 
@@ -65,6 +85,9 @@ class TrainConfig:
     tau: float = 0.07
     steps_per_epoch: int | None = None
     seed: int = 0
+    init: str = "default"
+    warmup_steps: int = 0
+    decay: str = "constant"
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -85,6 +108,14 @@ class TrainConfig:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
         if not (math.isfinite(self.tau) and self.tau > 0):
             raise ValueError(f"tau must be positive, got {self.tau!r}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        if self.decay not in DECAYS:
+            raise ValueError(f"decay must be one of {DECAYS}, got {self.decay!r}")
+        if isinstance(self.warmup_steps, bool) or not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be a non-negative integer, got {self.warmup_steps!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
     @property
     def name(self) -> str:
@@ -98,48 +129,104 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """How one run is trained: ``epochs`` of ``batch_size`` (at most ``steps_per_epoch`` steps
+    each), Adam at ``lr`` with ``warmup_steps`` of linear warm-up, then ``decay``."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    warmup_steps: int = 0
+    decay: str = "constant"
+    steps_per_epoch: int | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
-    """Data and schedule of the shapes experiment."""
+    """Data, initialization, one :class:`Schedule` per run, and the probes' sizes.
+
+    ``schedules``: keyed by run name (:data:`RUNS`).  ``probe_train`` / ``probe_val``: images
+    used by the final probes (train gallery, val queries; None = all).  The learning curves
+    probe ``curve_points`` times after step 0, on the first ``curve_gallery`` train and
+    ``curve_queries`` val images, with ``curve_pairs`` augmented pairs for alignment.
+    """
 
     name: str
     n_images: int
     n_train: int
     n_val: int
     d: int
-    batch_size: int
-    lr: float
-    ae_epochs: int
-    contrastive_epochs: int
-    ae_steps_per_epoch: int | None = None
-    contrastive_steps_per_epoch: int | None = None
+    schedules: dict
     tau: float = 0.07
-    #: images used by the probes (val queries, train gallery); None = all.
+    init: str = "centred"
     probe_train: int | None = None
     probe_val: int | None = None
+    curve_points: int = 8
+    curve_gallery: int = 800
+    curve_queries: int = 400
+    curve_pairs: int = 64
+
+    def __post_init__(self):
+        missing = [r for r in RUNS if r not in self.schedules]
+        if missing:
+            raise ValueError(f"profile {self.name!r} has no schedule for {', '.join(missing)}")
+        if self.curve_points < 4:
+            raise ValueError(f"curve_points must be at least 4 (5 points with step 0), got {self.curve_points}")
 
     def config(self, objective: str, augmentation: str | None = None, *, seed: int = 0) -> TrainConfig:
-        ae = objective == "autoencoder"
-        return TrainConfig(objective=objective, augmentation=augmentation, d=self.d,
-                           epochs=self.ae_epochs if ae else self.contrastive_epochs,
-                           batch_size=self.batch_size, lr=self.lr, tau=self.tau,
-                           steps_per_epoch=self.ae_steps_per_epoch if ae else self.contrastive_steps_per_epoch,
-                           seed=seed)
+        name = "autoencoder" if objective == "autoencoder" else f"contrastive_{augmentation}"
+        if name not in self.schedules:
+            raise ValueError(f"profile {self.name!r} has no run {name!r}")
+        sch = self.schedules[name]
+        return TrainConfig(objective=objective, augmentation=augmentation, d=self.d, epochs=sch.epochs,
+                           batch_size=sch.batch_size, lr=sch.lr, tau=self.tau, steps_per_epoch=sch.steps_per_epoch,
+                           seed=seed, init=self.init, warmup_steps=sch.warmup_steps, decay=sch.decay)
+
+    def run_config(self, name: str, *, seed: int = 0) -> TrainConfig:
+        """The :class:`TrainConfig` of run ``name`` (``autoencoder`` or ``contrastive_A/B/C``)."""
+        if name == "autoencoder":
+            return self.config("autoencoder", seed=seed)
+        return self.config("contrastive", name.rsplit("_", 1)[-1], seed=seed)
 
 
-#: ``full``: the homework's settings.  ``fast``: sized for a shared 2-core CPU (see
-#: ``bench/train.py`` for the measured wall time): 4,000 / 2,400 images, batch 128, and a
-#: learning rate of 1e-3 instead of 2e-4 so that a few hundred steps move the encoders far
-#: enough to show the predictions (at 2e-4, encoder C does not leave its initialization in
-#: 93 steps); the autoencoder gets 6 epochs (186 steps), each contrastive encoder 3 (93 steps).
-#: Measured on seeds 0 and 1, this budget shows: A's colour at chance while B and C keep colour;
-#: B and C holding less location than A (1-NN and linear probe) and than the autoencoder (linear
-#: probe).  It does not show: location removed by B or C (reduced, still far above chance) or
-#: any encoder learning shape beyond the untrained network's level; those need ``full``.
+def total_steps(config: TrainConfig, n_images: int) -> int:
+    """Optimizer steps of ``config`` on ``n_images`` training images."""
+    batch = min(config.batch_size, n_images)
+    per_epoch = n_images // batch
+    if config.steps_per_epoch is not None:
+        per_epoch = min(per_epoch, config.steps_per_epoch)
+    return per_epoch * config.epochs
+
+
+_HOMEWORK_AE = Schedule(epochs=30, batch_size=256, lr=2e-4)
+_HOMEWORK_CONTRASTIVE = Schedule(epochs=15, batch_size=256, lr=2e-4)
+# fast: 4,000 train / 2,400 val images on a 2-core CPU, each run in its own single-threaded
+# process (numerics.shapes.experiment).  Measured with the centred initialization, seed 0, one
+# thread per run (loss = mean of the last 125 steps / log b):
+# - batch: at equal compute, b = 32 ends lower than b = 64 or 128 (C: 0.55 at 1,200 steps of 32,
+#   0.65-0.69 at 600 of 64, 0.73 at 300 of 128); b = 16 is no better (0.56) and slower per image;
+# - lr: 2e-3 collapsed C onto one point (loss exactly log b from step 300 on); 1e-3 and 6e-4
+#   end alike (C: 0.55-0.58 vs 0.55-0.56 on seeds 0-3), 6e-4 with more room below collapse;
+# - decay: a cosine decay ends where a constant rate ends (B 0.48 vs 0.44, C 0.55 vs 0.55), but
+#   leaves A's colour partly readable (normalized 1-NN 0.12 after 500 steps, 0.05 at a constant
+#   rate): forgetting what the untrained network sees takes steps at full rate, so the rate
+#   stays constant after a 30-step warm-up, as in the homework;
+# - steps: A drops colour within ~500 steps (0.14 at 250); B reaches 0.46 log b by 625 steps; C,
+#   the slowest, 0.55 by 1,000; hence the uneven epochs (125 steps each).  The autoencoder's
+#   MSE falls to 0.13 of its start in 124 steps of 64.
+_FAST_CONTRASTIVE = dict(batch_size=32, lr=6e-4, warmup_steps=30, decay="constant")
 PROFILES: dict[str, Profile] = {
-    "full": Profile("full", n_images=64000, n_train=40000, n_val=24000, d=128, batch_size=256,
-                    lr=2e-4, ae_epochs=30, contrastive_epochs=15, probe_train=None, probe_val=4000),
-    "fast": Profile("fast", n_images=6400, n_train=4000, n_val=2400, d=128, batch_size=128,
-                    lr=1e-3, ae_epochs=6, contrastive_epochs=3, probe_train=None, probe_val=1200),
+    "full": Profile("full", n_images=64000, n_train=40000, n_val=24000, d=128,
+                    schedules={"autoencoder": _HOMEWORK_AE, "contrastive_A": _HOMEWORK_CONTRASTIVE,
+                               "contrastive_B": _HOMEWORK_CONTRASTIVE, "contrastive_C": _HOMEWORK_CONTRASTIVE},
+                    probe_train=None, probe_val=4000, curve_points=15, curve_gallery=2000, curve_queries=1000,
+                    curve_pairs=128),
+    "fast": Profile("fast", n_images=6400, n_train=4000, n_val=2400, d=128,
+                    schedules={"autoencoder": Schedule(epochs=2, batch_size=64, lr=1e-3),
+                               "contrastive_A": Schedule(epochs=4, **_FAST_CONTRASTIVE),
+                               "contrastive_B": Schedule(epochs=5, **_FAST_CONTRASTIVE),
+                               "contrastive_C": Schedule(epochs=8, **_FAST_CONTRASTIVE)},
+                    probe_train=None, probe_val=1200),
 }
 
 
@@ -183,17 +270,40 @@ def _seeded(seed: int):
         yield
 
 
-def init_encoder(d: int, seed: int, *, normalize: bool) -> Encoder:
-    """The encoder at initialization for ``seed`` (the ``random_init`` control uses this)."""
-    with _seeded(seed):
-        return Encoder(d, normalize=normalize)
+def _init_batch(images: torch.Tensor, seed: int) -> torch.Tensor:
+    """The normalized training images the centred initialization of ``seed`` is computed on."""
+    g = torch.Generator().manual_seed(int(seed) * 7_368_787 + 11)
+    idx = torch.randperm(images.shape[0], generator=g)[:INIT_BATCH]
+    return normalize_images(to_unit_float(images[idx]))
 
 
-def _init_model(config: TrainConfig) -> torch.nn.Module:
+def init_model(config: TrainConfig, images: torch.Tensor | None = None) -> torch.nn.Module:
+    """The model of ``config`` at step 0: an :class:`Autoencoder` or a normalized
+    :class:`Encoder`, initialized by ``config.init`` (``centred`` needs the training ``images``)."""
     with _seeded(config.seed):
-        if config.objective == "autoencoder":
-            return Autoencoder(config.d)
-        return Encoder(config.d, normalize=True)
+        model = Autoencoder(config.d) if config.objective == "autoencoder" else Encoder(config.d, normalize=True)
+        if config.init == "centred":
+            if images is None:
+                raise ValueError("the centred initialization needs the training images")
+            init_centred_(model.encoder if isinstance(model, Autoencoder) else model, _init_batch(images, config.seed))
+    return model
+
+
+def init_encoder(config: TrainConfig, images: torch.Tensor | None = None) -> Encoder:
+    """The encoder of ``config`` at step 0 (the ``random_init`` control of the experiment)."""
+    model = init_model(config, images)
+    return model.encoder if isinstance(model, Autoencoder) else model
+
+
+def learning_rate(config: TrainConfig, step: int, total: int) -> float:
+    """Adam's rate for the optimizer step ``step`` (0-based) of a run of ``total`` steps:
+    linear warm-up over ``warmup_steps``, then constant or a cosine decay to 0 at ``total``."""
+    lr = config.lr
+    if config.warmup_steps:
+        lr *= min(1.0, (step + 1) / config.warmup_steps)
+    if config.decay == "cosine" and total > 0:
+        lr *= 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
+    return lr
 
 
 def reconstruction_loss(reconstruction: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -226,7 +336,8 @@ def _default_augment():
 
 @dataclass
 class TrainResult:
-    """A trained model and its record; ``history`` holds every step's loss."""
+    """A trained model and its record; ``history`` holds every step's loss, ``curve`` the
+    learning-curve points (empty without a probe)."""
 
     config: TrainConfig
     model: torch.nn.Module
@@ -237,6 +348,7 @@ class TrainResult:
     resumed: bool
     device: str
     checkpoint: Path | None = None
+    curve: list[dict] = field(default_factory=list)
 
     @property
     def encoder(self) -> Encoder:
@@ -270,18 +382,30 @@ def _cpu_state(state):
     return state
 
 
+def curve_steps(total: int, points: int) -> list[int]:
+    """``points`` probe steps spread evenly over ``1 .. total`` (the last is ``total``);
+    with step 0, ``points + 1`` points in all."""
+    if total < 1 or points < 1:
+        return []
+    return sorted({max(1, round(total * k / points)) for k in range(1, points + 1)})
+
+
 def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = None,
           device: str | torch.device | None = None, progress: bool = True,
           checkpoint_every_steps: int | None = None, checkpoint_every_seconds: float | None = 60.0,
           augment_fn: Callable | None = None,
-          on_step: Callable[[int, float], None] | None = None) -> TrainResult:
+          on_step: Callable[[int, float], None] | None = None,
+          probe: Callable[[torch.nn.Module], dict] | None = None,
+          probe_steps: Iterable[int] = ()) -> TrainResult:
     """Train (or resume, or load) the run ``config`` on ``images`` ``(N, 3, 64, 64)``.
 
     ``checkpoint_dir``: where ``checkpoint.pt`` lives (``None``: no checkpoints).  A checkpoint
     whose config differs from ``config`` raises ``ValueError`` (use another directory).
     ``augment_fn(x01, name, *, generator)`` defaults to :func:`numerics.shapes.augment.augment`.
     ``on_step(global_step, loss)`` is called after every optimizer step (and after any
-    checkpoint of that step has been written).
+    checkpoint of that step has been written).  ``probe(model) -> dict``: the learning-curve
+    measurement, taken at step 0 and after each global step in ``probe_steps`` (module
+    docstring); the model is in eval mode and under ``torch.no_grad`` while it runs.
     """
     images = _check_train_images(images)
     n = images.shape[0]
@@ -291,23 +415,24 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
     steps_per_epoch = n // batch
     if config.steps_per_epoch is not None:
         steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
-    total_steps = steps_per_epoch * config.epochs
+    n_steps = steps_per_epoch * config.epochs
+    probe_at = sorted({int(s) for s in probe_steps if 0 < int(s) <= n_steps} | {0}) if probe else []
     dev = choose_device(device)
     if dev.type == "cpu":
         keep_freed_memory()  # batch-sized tensors reuse the heap (see the module docstring)
     if config.objective == "contrastive" and augment_fn is None:
         augment_fn = _default_augment()
 
-    model = _init_model(config).to(dev)
+    model = init_model(config, images).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     aug_gen = torch.Generator(device=dev)
     aug_gen.manual_seed(config.seed * 2_654_435_761 % (2**63 - 1) + 1)
-    epoch, step_in_epoch, history, epoch_losses, seconds = 0, 0, [], [], 0.0
+    epoch, step_in_epoch, history, epoch_losses, seconds, curve = 0, 0, [], [], 0.0, []
     resumed = False
 
     path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     if path is not None and path.exists():
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)
         if state.get("config") != config.to_json():
             raise ValueError(f"checkpoint {path} was written for config {state.get('config')}, "
                              f"not {config.to_json()}; use another checkpoint directory")
@@ -318,6 +443,7 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
         aug_gen.set_state(state["aug_generator"])
         epoch, step_in_epoch = state["epoch"], state["step_in_epoch"]
         history, epoch_losses, seconds = list(state["history"]), list(state["epoch_losses"]), state["train_seconds"]
+        curve = json.loads(state.get("curve", "[]"))
         resumed = True
 
     def save():
@@ -327,25 +453,44 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
             "config": config.to_json(), "n_images": n, "model": _cpu_state(model.state_dict()),
             "optimizer": _cpu_state(optimizer.state_dict()), "aug_generator": aug_gen.get_state().cpu(),
             "epoch": epoch, "step_in_epoch": step_in_epoch, "history": history,
-            "epoch_losses": epoch_losses, "train_seconds": seconds,
-            "done": epoch >= config.epochs, "torch": torch.__version__, "device": dev.type,
+            "epoch_losses": epoch_losses, "train_seconds": seconds, "curve": json.dumps(curve),
+            "done": epoch >= config.epochs, "torch": str(torch.__version__), "device": dev.type,
         }, path)
 
-    done_steps = epoch * steps_per_epoch + step_in_epoch
     per_step_images = batch * (2 if config.objective == "contrastive" else 1)
+
+    def record(step: int) -> None:
+        """The learning-curve point after ``step`` optimizer steps (once per step)."""
+        if step not in probe_at or any(p["step"] == step for p in curve):
+            return
+        prev = max((p["step"] for p in curve), default=0)
+        window = history[prev:step]
+        model.eval()
+        with torch.no_grad():
+            point = {"step": step, "images_seen": step * per_step_images,
+                     "loss": (sum(window) / len(window)) if window else None, **probe(model)}
+        model.train()
+        curve.append(point)
+
+    done_steps = epoch * steps_per_epoch + step_in_epoch
     bar = None
-    if progress and done_steps < total_steps:
+    if progress and done_steps < n_steps:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total_steps, initial=done_steps, desc=config.name, unit="step",
+        bar = tqdm(total=n_steps, initial=done_steps, desc=config.name, unit="step",
                    dynamic_ncols=True, leave=False)
     last_save = time.perf_counter()
     model.train()
+    if not history:
+        record(0)  # only a model that has not stepped yet is at step 0
     try:
         while epoch < config.epochs:
             perm = epoch_permutation(n, config.seed, epoch)
             while step_in_epoch < steps_per_epoch:
                 t0 = time.perf_counter()
+                global_step = epoch * steps_per_epoch + step_in_epoch
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate(config, global_step, n_steps)
                 idx = perm[step_in_epoch * batch:(step_in_epoch + 1) * batch]
                 x01 = to_unit_float(images[idx]).to(dev, non_blocking=True)
                 if config.objective == "autoencoder":
@@ -360,18 +505,23 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
                 optimizer.step()
                 value = float(loss.detach())
                 if not math.isfinite(value):
-                    raise FloatingPointError(f"{config.name}: loss became {value} at epoch {epoch}, step {step_in_epoch}")
+                    raise FloatingPointError(f"{config.name}: loss became {value} at epoch {epoch}, "
+                                             f"step {step_in_epoch}")
                 history.append(value)
+                if len(history) == 1 and curve and curve[0]["step"] == 0 and curve[0]["loss"] is None:
+                    curve[0]["loss"] = value  # the first batch's loss, computed at initialization
                 step_in_epoch += 1
+                seconds += time.perf_counter() - t0
+                record(len(history))
                 dt = time.perf_counter() - t0
-                seconds += dt
                 epoch_over = step_in_epoch == steps_per_epoch
                 if epoch_over:
                     epoch_losses.append(sum(history[-steps_per_epoch:]) / steps_per_epoch)
                     epoch, step_in_epoch = epoch + 1, 0
                     save()
                     last_save = time.perf_counter()
-                elif ((checkpoint_every_steps and len(history) % checkpoint_every_steps == 0)
+                elif (len(history) in probe_at
+                      or (checkpoint_every_steps and len(history) % checkpoint_every_steps == 0)
                       or (checkpoint_every_seconds is not None
                           and time.perf_counter() - last_save >= checkpoint_every_seconds)):
                     save()
@@ -389,23 +539,23 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
     model.eval()
     return TrainResult(config=config, model=model, history=history, epoch_losses=epoch_losses,
                        train_seconds=seconds, images_seen=len(history) * per_step_images,
-                       resumed=resumed, device=dev.type, checkpoint=path)
+                       resumed=resumed, device=dev.type, checkpoint=path, curve=curve)
 
 
 def train_autoencoder(images, *, epochs: int = 30, batch_size: int = 256, lr: float = 2e-4,
                       d: int = 128, seed: int = 0, steps_per_epoch: int | None = None,
-                      **kwargs) -> TrainResult:
+                      init: str = "default", **kwargs) -> TrainResult:
     """Q7b: train ``g(f(x))`` with the MSE of Eq. (12); see :func:`train` for ``kwargs``."""
     config = TrainConfig("autoencoder", None, d=d, epochs=epochs, batch_size=batch_size, lr=lr,
-                         steps_per_epoch=steps_per_epoch, seed=seed)
+                         steps_per_epoch=steps_per_epoch, seed=seed, init=init)
     return train(config, images, **kwargs)
 
 
 def train_contrastive(images, augmentation: str, *, epochs: int = 15, batch_size: int = 256,
                       lr: float = 2e-4, d: int = 128, tau: float = 0.07, seed: int = 0,
-                      steps_per_epoch: int | None = None, **kwargs) -> TrainResult:
+                      steps_per_epoch: int | None = None, init: str = "default", **kwargs) -> TrainResult:
     """Q8a: train a normalized encoder with Eq. (14) (``info_nce``) on positive pairs made by
     two independent draws of ``augmentation`` in {"A", "B", "C"}; see :func:`train`."""
     config = TrainConfig("contrastive", augmentation, d=d, epochs=epochs, batch_size=batch_size,
-                         lr=lr, tau=tau, steps_per_epoch=steps_per_epoch, seed=seed)
+                         lr=lr, tau=tau, steps_per_epoch=steps_per_epoch, seed=seed, init=init)
     return train(config, images, **kwargs)

@@ -111,7 +111,7 @@ def test_factor_entry_schema():
     rng = np.random.default_rng(6)
     e = factor_entry(rng.standard_normal((50, 3)), rng.integers(0, 3, 50), rng.standard_normal((20, 3)),
                      rng.integers(0, 3, 20))
-    assert set(e) == {"knn_acc", "chance", "normalized", "linear_acc"}
+    assert set(e) == {"knn_acc", "chance", "normalized", "linear_acc", "train_knn_acc", "train_normalized"}
     assert e["normalized"] == pytest.approx((e["knn_acc"] - e["chance"]) / (1 - e["chance"]))
 
 
@@ -125,28 +125,43 @@ def test_embed_matches_direct_call_and_batches():
     assert got.shape == (7, 8) and np.allclose(got, ref, atol=1e-6)
 
 
-def test_run_experiment_tiny_profile_writes_schema_and_reuses_it(tmp_path):
-    import json
+def test_leave_one_out_knn_matches_loop_reference():
+    rng = np.random.default_rng(7)
+    emb, lab = rng.standard_normal((30, 3)), rng.integers(0, 3, 30)
+    emb[5] = emb[6]  # an exact duplicate: each may return the other, never itself
+    hits = 0
+    for i in range(30):
+        best = min((j for j in range(30) if j != i),
+                   key=lambda j: (sum((emb[i, t] - emb[j, t]) ** 2 for t in range(3)), j))
+        hits += int(lab[best] == lab[i])
+    assert knn_accuracy(emb, lab, emb, lab, leave_one_out=True, chunk=4) == hits / 30
+    with pytest.raises(ValueError, match="leave_one_out"):
+        knn_accuracy(emb[:5], lab[:5], emb, lab, leave_one_out=True)
 
-    from numerics.shapes.probe import ENCODERS, load_nn_grids, run_experiment
-    from numerics.shapes.train import Profile
 
-    tiny = Profile("tiny", n_images=64, n_train=40, n_val=24, d=16, batch_size=8, lr=1e-3, ae_epochs=1,
-                   contrastive_epochs=1, ae_steps_per_epoch=2, contrastive_steps_per_epoch=2)
-    probes = run_experiment(tmp_path, tiny, 3, progress=False, n_pairs=12)
-    on_disk = json.loads((tmp_path / "probes.json").read_text())
-    assert list(on_disk) == list(ENCODERS) == list(probes)
-    for enc, e in on_disk.items():
-        for f in ("shape", "color", "location"):
-            assert set(e[f]) == {"knn_acc", "chance", "normalized", "linear_acc"}
-            assert 0 <= e[f]["knn_acc"] <= 1 and 0 < e[f]["chance"] < 1
-        assert {"alignment", "uniformity", "train_seconds", "profile"} <= set(e)
-        assert e["profile"] == "tiny" and set(e["alignment"]) == {"A", "B", "C"}
-    assert on_disk["random_init"]["train_seconds"] == 0.0 and on_disk["autoencoder"]["steps"] == 2
-    grids = load_nn_grids(tmp_path, "tiny", 3)["grids"]
-    g = grids["contrastive_B"]["val"]
-    assert g["images"].shape == (8, 11, 64, 64, 3) and g["labels"].shape == (8, 11, 3)
-    assert np.all(g["dists"][:, 0] == 0) and np.all(np.diff(g["dists"][:, 1:], axis=1) >= -1e-12)
-    # a second call reuses probes.json without training
-    (tmp_path / "shapes" / "tiny-seed3" / "autoencoder" / "checkpoint.pt").unlink()
-    assert run_experiment(tmp_path, tiny, 3, progress=False) == on_disk
+def _toy_augment(x01, name, *, generator):
+    return x01.flip(-1) if name == "B" else x01 * 0.9
+
+
+def test_curve_probe_equals_its_definition():
+    from numerics.shapes.probe import CurveProbe, normalized_accuracy
+
+    torch.manual_seed(0)
+    enc = Encoder(8, normalize=True)
+    g = torch.Generator().manual_seed(1)
+    imgs = torch.randint(0, 256, (30, 3, 64, 64), generator=g, dtype=torch.uint8)
+    labels = {f: np.arange(30) % k for f, k in (("shape", 3), ("color", 9), ("location", 9))}
+    gal, qry = {f: v[:20] for f, v in labels.items()}, {f: v[20:] for f, v in labels.items()}
+    probe = CurveProbe(imgs[:20], gal, imgs[20:], qry, imgs[:6], augment_fn=_toy_augment)
+    got = probe(enc)
+    eg, eq = embed(enc, imgs[:20]), embed(enc, imgs[20:])
+    for f in ("shape", "color", "location"):
+        want = normalized_accuracy(knn_accuracy(eq, qry[f], eg, gal[f]), chance_level(qry[f], gal[f]))
+        assert got["normalized"][f] == want
+    eq64 = eq.astype(np.float64)
+    assert got["uniformity"] == pytest.approx(uniformity(eq64 / np.linalg.norm(eq64, axis=1, keepdims=True)))
+    za = embed(enc, imgs[:6], augment_fn=_toy_augment, augmentation="A").astype(np.float64)
+    za /= np.linalg.norm(za, axis=1, keepdims=True)
+    assert got["alignment"]["A"] == pytest.approx(alignment(za, za))  # _toy_augment A is deterministic: 0
+    assert (got["gallery"], got["queries"]) == (20, 10)
+    assert probe(enc) == got  # deterministic
