@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
-from pathlib import Path
 
 from proofs import claims, run_claim
-from proofs.context import Context, atomic_write_text
+from proofs.context import Context, atomic_write_text, code_fingerprint
 from proofs.registry import ClaimResult, Evidence, resolve
 
 from . import render
@@ -40,18 +38,6 @@ def draw_figures(claim, ctx: Context) -> tuple[list[str], list[Evidence]]:
             failures.append(Evidence("experiment", False, f"figure {spec.name} failed: {type(exc).__name__}: {exc}",
                                      f"figure {spec.name}"))
     return paths, failures
-
-
-def code_fingerprint() -> str:
-    """A hash of every source file the evidence can depend on: changing any of them
-    invalidates the cached evidence (cached numerical results are keyed by profile and seed)."""
-    root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for pkg in ("theory", "numerics", "proofs"):
-        for f in sorted((root / pkg).rglob("*.py")):
-            h.update(str(f.relative_to(root)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def _cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:

@@ -1,11 +1,15 @@
 """The context every check and figure receives: profile, seed, and a result cache.
 
-Results are cached as JSON under ``results_dir``; the cache key includes the profile and the
-seed, so changing either never reuses a stale result.  ``force=True`` recomputes.
+Results are cached as JSON under ``results_dir``; the cache key includes the profile, the seed
+and a fingerprint of the code (:func:`code_fingerprint`), so changing any of them never reuses
+a stale result.  ``force=True`` recomputes.  (Trained encoders are cached apart, by their
+training configuration: :mod:`numerics.shapes.experiment`.)
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
 import os
@@ -30,6 +34,19 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return str(obj)
     return obj
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of every source file a result can depend on (``theory``, ``numerics``,
+    ``proofs``): changing any of them invalidates cached results and evidence."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for pkg in ("theory", "numerics", "proofs"):
+        for f in sorted((root / pkg).rglob("*.py")):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -65,9 +82,9 @@ class Context:
         return self.profile == "fast"
 
     def cached(self, name: str, compute: Callable[[], Any]) -> Any:
-        """Return ``compute()``, cached as ``results/NAME.json`` for this profile and seed."""
+        """Return ``compute()``, cached as ``results/NAME.json`` for this profile, seed and code."""
         path = self.results_dir / f"{name}.json"
-        key = {"profile": self.profile, "seed": self.seed}
+        key = {"profile": self.profile, "seed": self.seed, "code": code_fingerprint()}
         if path.exists() and not self.force:
             try:
                 stored = json.loads(path.read_text())

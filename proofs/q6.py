@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 
 from figures import losses as figs
 from theory import losses as T
@@ -112,7 +111,6 @@ def _q61_experiment(ctx):
 
 @check("counterexample", "without class balance the two objectives differ (and reweighting by n_i/K repairs it)")
 def _q61_unbalanced(ctx):
-    import torch
 
     from numerics.dual_encoder import (ce_objective, class_indices, dual_objective, dual_objective_enumerated,
                                        per_sample_terms)

@@ -127,3 +127,55 @@ def test_false_claim_fails_pytest(pytester):
         result.assert_outcomes(passed=1, failed=1)
     finally:  # the inner run registers into this process's registry
         REGISTRY.pop("q_false", None)
+
+
+def test_context_cache_keyed_by_code(tmp_path, monkeypatch):
+    """A cached result computed by other code is recomputed, not reused."""
+    import json
+
+    from proofs import context
+
+    a = Context(out_dir=tmp_path, seed=0)
+    assert a.cached("r", lambda: 1) == 1
+    stored = json.loads((tmp_path / "results" / "r.json").read_text())
+    assert stored["key"]["code"] == context.code_fingerprint()
+    monkeypatch.setattr(context, "code_fingerprint", lambda: "other code")
+    assert a.cached("r", lambda: 2) == 2
+
+
+def test_checks_that_judge_the_answer_receive_the_claim(tmp_path):
+    @check("exact", "reads the stated answer")
+    def _judge(ctx, claim):
+        return claim.short == "Yes", f"stated {claim.short}"
+
+    yes = Claim(id="y", title="t", points=None, statement="s", answer="a", proof="p", checks=(_judge,), short="Yes")
+    ctx = Context(out_dir=tmp_path)
+    assert _judge.judges_answer and not _true.judges_answer
+    assert run_claim(yes, ctx).verdict == "verified"
+    import dataclasses
+
+    assert run_claim(dataclasses.replace(yes, short="No"), ctx).verdict == "failed"
+
+
+def test_a_measured_answer_is_filled_in_and_a_failed_measurement_fails_every_check(tmp_path):
+    from proofs.registry import resolve
+
+    @check("experiment", "stated equals measured")
+    def _same(ctx, claim):
+        return claim.short == {"v": 1}, "compared"
+
+    measured = Claim(id="m", title="t", points=None, statement="s", answer="", proof="p", checks=(_same, _true),
+                     measured=lambda ctx: {"answer": r"\text{one}", "short": {"v": 1}})
+    ctx = Context(out_dir=tmp_path)
+    r = run_claim(measured, ctx)
+    assert r.verdict == "verified" and r.claim.short == {"v": 1} and r.claim.answer == r"\text{one}"
+    assert resolve(measured, ctx).short == {"v": 1}
+
+    def broken(ctx):
+        raise OSError("no probes")
+
+    import dataclasses
+
+    r = run_claim(dataclasses.replace(measured, measured=broken), ctx)
+    assert r.verdict == "failed" and len(r.evidence) == 2
+    assert all("could not be measured: OSError: no probes" in e.detail for e in r.evidence)
