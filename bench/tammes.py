@@ -10,7 +10,7 @@ For every N both solvers get the same wall-clock budget (``BUDGET(N)`` seconds):
   best smallest angle is kept.  (Optional dependency: ``pip install pymanopt``.)
 
 Prints a table and writes ``bench/results/tammes.json``.  The proven optima of
-``tests/data/tammes_s2_proven.tsv`` are only read here, to report which N reach them.
+``numerics/data/tammes_s2_proven.tsv`` are only read here, to report which N reach them.
 
 Usage: ``.venv/bin/python bench/tammes.py [--nmax 130] [--scale 1.0]``
 """
@@ -44,13 +44,9 @@ def budget_seconds(n: int, scale: float) -> float:
 
 
 def load_proven() -> dict[int, float]:
-    out = {}
-    for line in (ROOT / "tests" / "data" / "tammes_s2_proven.tsv").read_text().splitlines():
-        if line.startswith("#") or line.startswith("N\t") or not line.strip():
-            continue
-        n, a, _ = line.split("\t")
-        out[int(n)] = float(a)
-    return out
+    from numerics.reference import proven_tammes_s2
+
+    return proven_tammes_s2()
 
 
 def generic_riemannian(n: int, d: int, budget: float, seed: int) -> tuple[float, int, float]:

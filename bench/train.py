@@ -45,8 +45,12 @@ sys.path.insert(0, str(ROOT))
 
 from numerics.shapes.augment import augment  # noqa: E402
 from numerics.shapes.models import Autoencoder, Encoder, normalize_images  # noqa: E402
-from numerics.shapes.train import (PROFILES, choose_device, contrastive_step_loss,  # noqa: E402
-                                   reconstruction_loss)
+from numerics.shapes.train import (  # noqa: E402
+    PROFILES,
+    choose_device,
+    contrastive_step_loss,
+    reconstruction_loss,
+)
 
 FULL_CONTRASTIVE_STEPS = 15 * (40000 // 256)
 HOMEWORK_SECONDS = 3600.0

@@ -90,6 +90,8 @@ def key_json(results: list[ClaimResult], ctx: Context) -> dict:
                 "short": r.claim.short,
                 "answer": r.claim.answer,
                 "verdict": r.verdict,
+                "answer_bound": (f"open: {r.claim.open_answer}" if r.claim.open_answer else
+                                 "decided" if r.claim.options else "judged"),
                 "points": r.claim.points,
                 "evidence": [e.to_json() for e in r.evidence],
                 "figures": r.figures,

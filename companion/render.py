@@ -32,6 +32,16 @@ def _summary(results: list[ClaimResult]) -> str:
     return f"{ok} of {n} claims verified"
 
 
+def answer_binding(claim) -> str:
+    """How the answer is bound to the evidence, in one sentence."""
+    if claim.open_answer:
+        return f"Open answer, not decided by machine: {claim.open_answer}."
+    if claim.options:
+        return ("The evidence decides the answer: every other option ("
+                + ", ".join(str(o) for o in claim.options if o != claim.short) + ") is rejected by a check.")
+    return "The checks read the stated answer: each declared wrong answer fails them."
+
+
 def verified_by(result: ClaimResult) -> str:
     kinds = sorted({e.kind for e in result.evidence if e.passed})
     return ", ".join(kinds) if kinds else "nothing"
@@ -63,7 +73,7 @@ def markdown(results: list[ClaimResult], ctx) -> str:
                   f"**Question.** {c.statement}", "",
                   "**Answer.**", "", f"$$\\boxed{{{c.answer}}}$$", ""]
         lines += ["**Proof.**", "", c.proof.strip(), ""]
-        lines += [f"**Verdict: {r.verdict}.** Verified by: {verified_by(r)}.", "",
+        lines += [f"**Verdict: {r.verdict}.** Verified by: {verified_by(r)}. {answer_binding(c)}", "",
                   "| kind | passed | detail |", "|---|---|---|"]
         for e in r.evidence:
             detail = e.detail.replace("|", "\\|").replace("\n", " ")
@@ -133,7 +143,8 @@ def latex(results: list[ClaimResult], ctx) -> str:
         parts.append("\\noindent\\begin{minipage}{\\linewidth}\\textbf{Answer.}\n\\answerbox{"
                      + math_with_text_breaks(c.answer) + "}\\end{minipage}")
         parts.append("\\textbf{Proof.} " + markdown_to_latex(c.proof))
-        parts.append(f"\\textbf{{Verdict: {r.verdict}.}} Verified by: {escape_text(verified_by(r))}.\n")
+        parts.append(f"\\textbf{{Verdict: {r.verdict}.}} Verified by: {escape_text(verified_by(r))}. "
+                     f"{escape_text(answer_binding(c))}\n")
         parts.append(_evidence_table(r))
         drawn = {Path(f).stem for f in r.figures}
         for spec in (s for s in c.figures if s.name in drawn):

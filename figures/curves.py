@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 
+from numerics.shapes import FACTORS
+
 from .style import PALETTE, new_figure
 
-FACTORS = ("shape", "color", "location")
 _NAMES = {"shape": "shape", "color": "colour", "location": "location"}
 _TITLES = {"autoencoder": "autoencoder", "contrastive_A": "contrastive A", "contrastive_B": "contrastive B",
            "contrastive_C": "contrastive C"}

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["LookupAutoencoder", "perfect_autoencoder", "ae_loss", "decides", "nn_colour_rule",
-           "eq13_holds", "red_red_blue_triples", "make_universe"]
+           "eq13_holds", "red_red_blue_triples", "make_universe", "universe", "witnesses", "N_TRAIN", "N_FRESH", "RED", "BLUE"]
 
 
 @dataclass
@@ -111,7 +111,8 @@ def make_universe(n_train: int, n_fresh: int, seed: int, *, render: Callable | N
     Colours alternate over the palette so that every colour used appears in train and fresh."""
     import torch
 
-    from numerics.shapes.render import SHAPES, render as _render, sample_factors, shape_masks
+    from numerics.shapes.render import SHAPES, sample_factors, shape_masks
+    from numerics.shapes.render import render as _render
 
     m = n_train + n_fresh
     g = torch.Generator().manual_seed(seed)
@@ -125,3 +126,55 @@ def make_universe(n_train: int, n_fresh: int, seed: int, *, render: Callable | N
     masks = shape_masks(factors).numpy()
     return (imgs.double().numpy() / 255.0, factors["color"].numpy().astype(np.int64),
             factors["shape"].numpy().astype(np.int64), masks)
+
+
+# ---------------------------------------------------------------------------
+# the witnesses of Question 7a
+# ---------------------------------------------------------------------------
+
+#: The witnesses' universe: 12 training and 12 fresh images; the palette indices of red and blue.
+N_TRAIN, N_FRESH, RED, BLUE = 12, 12, 0, 6
+
+
+_UNIVERSE: dict = {}
+
+
+def universe():
+    """The universe of the witnesses (cached): :func:`make_universe` of 12 training and 12 fresh images."""
+    if "universe" not in _UNIVERSE:
+        _UNIVERSE["universe"] = make_universe(N_TRAIN, N_FRESH, seed=7)
+    return _UNIVERSE["universe"]
+
+
+def witnesses() -> dict:
+    """Perfect lookup-table autoencoders on the universe (all with zero loss in Eq. (12)).
+
+    - ``index``: codes are one-hot indices e_k in R^m for every image (injective everywhere);
+    - ``colour_clusters``: code = 0.1 e_k + 10 * colour * e_last (grouped by colour);
+    - ``colour_scrambled``: training code k = (k mod 2) * 10 e_1 + 0.1 e_k, so two red images
+      sit far apart and a red and a blue image can sit close; fresh images get their own codes;
+    - ``fresh_collapsed``: training codes as ``index``, every fresh image mapped to one unused code;
+    - ``fresh_near_same``: each fresh code is the code of a training image of the same colour
+      plus 0.01 e_last;
+    - ``fresh_near_other``: the same but next to a training image of another colour.
+    """
+    images, colours, _, _ = universe()
+    m = len(images)
+    e = np.eye(m + 1)
+    base = e[:m, :]  # one-hot codes in R^{m+1}
+    col_hot = np.zeros((m, m + 1))
+    for k in range(m):
+        col_hot[k] = 0.1 * e[k]
+        col_hot[k, m] = 10.0 * colours[k]
+    scrambled = np.array([10.0 * (k % 2) * e[m] + 0.1 * e[k] for k in range(m)])
+    collapsed = base.copy()
+    collapsed[N_TRAIN:] = e[m]
+    near_same, near_other = base.copy(), base.copy()
+    for j in range(N_TRAIN, m):
+        same = next(i for i in range(N_TRAIN) if colours[i] == colours[j])
+        other = next(i for i in range(N_TRAIN) if colours[i] != colours[j])
+        near_same[j] = base[same] + 0.01 * e[m]
+        near_other[j] = base[other] + 0.01 * e[m]
+    tables = {"index": base, "colour_clusters": col_hot, "colour_scrambled": scrambled,
+              "fresh_collapsed": collapsed, "fresh_near_same": near_same, "fresh_near_other": near_other}
+    return {name: perfect_autoencoder(images, N_TRAIN, codes, name) for name, codes in tables.items()}

@@ -27,7 +27,7 @@ The solver works in three stages.
    ``||x_i|| = 1`` closes the remaining gap to rounding error (about 1e-12 degrees).
 
 Shapes: every configuration is a float64 ``(n, d)`` array with unit rows.  No known optimum
-appears in this module; reference values live in ``tests/data/``.
+appears in this module; reference values live in ``numerics/data/`` (:mod:`numerics.reference`).
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def _tangent_bases(x: np.ndarray) -> np.ndarray:
 
 
 def polish(x, *, max_iter: int = 500, r0: float | None = None, tol: float = 1e-14,
-           time_limit: float | None = None, verbose: bool = False) -> np.ndarray:
+           time_limit: float | None = None) -> np.ndarray:
     """Sequential-LP ascent of the smallest angle; ``(n, d) -> (n, d)`` unit rows.
 
     Each iteration solves (HiGHS) ``min_{u, s} s`` subject to
@@ -291,8 +291,6 @@ def polish(x, *, max_iter: int = 500, r0: float | None = None, tol: float = 1e-1
         res.x[-1] = cmax + r * res.x[-1]
         res_u = r * (res.x[:nk] - res.x[nk:2 * nk])
         predicted = cmax - res.x[-1]
-        if verbose:
-            print(f"polish m={m} r={r:.2e} cmax={cmax:.16f} pred={predicted:.2e} t={time.perf_counter() - t0:.2f}")
         if predicted <= tol:
             break
         u = res_u.reshape(n, k)

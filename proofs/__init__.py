@@ -3,8 +3,19 @@
 import importlib
 import pkgutil
 
-from .registry import (KINDS, REGISTRY, Check, Claim, ClaimResult, Evidence, FigureSpec, check,
-                       claims, register, run_claim)
+from .registry import (
+    KINDS,
+    REGISTRY,
+    Check,
+    Claim,
+    ClaimResult,
+    Evidence,
+    FigureSpec,
+    check,
+    claims,
+    register,
+    run_claim,
+)
 
 _LOADED = False
 

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 def derivations_hold(*derivations) -> tuple[bool, str]:
     """Every step of every derivation is checked by sympy."""
-    details, ok = [], True
+    details, ok = [], bool(derivations)
     for d in derivations:
         results = d.check()
         ok &= all(r.ok for r in results)
@@ -52,7 +52,8 @@ def hypothesis_holds(prop: Callable, strategies: Iterable, *, max_examples: int 
     Derandomized by ``seed``, so the evidence is reproducible.
     """
     try:
-        from hypothesis import HealthCheck, given, seed as hseed, settings
+        from hypothesis import HealthCheck, given, settings
+        from hypothesis import seed as hseed
     except ImportError:  # hypothesis comes with the [test] extra
         return False, "hypothesis is not installed (pip install 'contrastive-companion[test]')"
     counter = {"n": 0}
@@ -71,3 +72,22 @@ def hypothesis_holds(prop: Callable, strategies: Iterable, *, max_examples: int 
     except Exception as exc:  # hypothesis re-raises the failing assertion with the example
         return False, f"{name}: falsified: {type(exc).__name__}: {str(exc)[:400]}"
     return True, f"{name}: held on {counter['n']} hypothesis examples"
+
+
+def run_stated_code(code: str, names: dict) -> dict:
+    """Execute a stated code answer (a few Python statements) with ``names`` bound and no
+    builtins; return the names it defined.  Raises what the code raises."""
+    if not isinstance(code, str):
+        raise TypeError(f"the stated code is {type(code).__name__}, not text")
+    namespace = dict(names)
+    exec(compile(code, "<stated answer>", "exec"), {"__builtins__": {}}, namespace)  # noqa: S102 - it is the answer under test
+    return namespace
+
+
+def code_tex(code: str) -> str:
+    """A stated code answer as boxed LaTeX (``\\texttt``)."""
+    out = code
+    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("#", r"\#"), ("%", r"\%"), ("&", r"\&"),
+                 ("{", r"\{"), ("}", r"\}"), ("; ", r";\ ")):
+        out = out.replace(a, b)
+    return r"\texttt{" + out + "}"

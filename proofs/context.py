@@ -12,13 +12,12 @@ import functools
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-PROFILES = ("fast", "full")
+from numerics.atomic import atomic_write_text
+from numerics.profiles import PROFILES
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -49,14 +48,6 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 @dataclass
 class Context:
     profile: str = "fast"
@@ -77,9 +68,12 @@ class Context:
     def figures_dir(self) -> Path:
         return self.out_dir / "figures"
 
-    @property
-    def fast(self) -> bool:
-        return self.profile == "fast"
+    def setting(self, name: str) -> Any:
+        """The profile's named setting ``name`` (:data:`numerics.profiles.SETTINGS`)."""
+        settings = PROFILES[self.profile].settings
+        if name not in settings:
+            raise KeyError(f"profile {self.profile!r} has no setting {name!r}; known: {', '.join(sorted(settings))}")
+        return settings[name]
 
     def cached(self, name: str, compute: Callable[[], Any]) -> Any:
         """Return ``compute()``, cached as ``results/NAME.json`` for this profile, seed and code."""

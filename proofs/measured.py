@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-FACTORS = ("shape", "color", "location")
+from numerics.shapes import FACTORS
+
 FACTOR_WORDS = {"shape": "shape", "color": "colour", "location": "location"}
 TRAINED_RUNS = ("autoencoder", "contrastive_A", "contrastive_B", "contrastive_C")
 ENCODERS = ("random_init",) + TRAINED_RUNS

@@ -27,3 +27,8 @@ SOURCE_NOTE = ("The four plots of Question 4a, the data-set figures and the augm
                "our copy of the problem set. Question 4a is answered for four illustrative configurations, "
                "with the exact checker (`companion accuracy FILE`) to apply to the homework's own plots; "
                "the data-set and augmentation figures are redrawn from our renderer.")
+
+#: The options of the homework's choice questions.
+YES_NO = ("Yes", "No")
+YES_NO_MAYBE = ("Yes", "No", "Maybe")
+SMALLER_LARGER = ("smaller", "larger")

@@ -9,20 +9,34 @@ from numerics import instance_discrimination as inst
 from .order import POINTS
 from .registry import Claim, check, register
 
+SHORT = {"N": "K", "p_i": "p_aug(. | img_i)"}
 
-@check("exact", "Eq. (1) with N = K, p_i = p_aug(.|img_i) equals the expected batch loss (enumeration)")
-def _exact(ctx):
-    images = inst.toy_images(4, 6, seed=ctx.seed)
+#: How a stated N reads for K images, and which image each group's p_i augments.
+READ_N = {"K": lambda K: K, "1": lambda K: 1, "2K": lambda K: 2 * K, "K-1": lambda K: K - 1}
+READ_P = {"p_aug(. | img_i)": lambda i: i, "p_aug(. | img_1)": lambda i: 0}
+
+
+@check("exact", "the stated N and p_i, put into Eq. (1), give the expected batch loss (enumeration)")
+def _exact(ctx, claim):
+    n_text, p_text = claim.short.get("N"), claim.short.get("p_i")
+    if n_text not in READ_N or p_text not in READ_P:
+        return False, f"cannot read N = {n_text!r}, p_i = {p_text!r}; known forms: {list(READ_N)}, {list(READ_P)}"
+    K = 4
+    images = inst.toy_images(K, 6, seed=ctx.seed)
     views = inst.finite_views(images, inst.random_encoder(6, 5, seed=ctx.seed), M=3)
-    a, b = inst.eq1_exact(views), inst.batch_exact(views)
-    return abs(a - b) <= 1e-12, (f"K = 4 toy images, 3 equally likely augmentations each: Eq. (1) by "
-                                 f"enumeration = {a:.15f}, expected two-view batch loss = {b:.15f}, "
-                                 f"|diff| = {abs(a - b):.1e} (tolerance 1e-12)")
+    N = READ_N[n_text](K)
+    image_of = [READ_P[p_text](i) for i in range(N)]
+    if max(image_of) >= K:
+        return False, f"N = {n_text} = {N} groups but only K = {K} images: p_i is undefined for i > K"
+    a, b = inst.eq1_exact(views[image_of]), inst.batch_exact(views)
+    return abs(a - b) <= 1e-12, (f"K = 4 toy images, 3 equally likely augmentations each; stated N = {n_text}, "
+                                 f"p_i = {p_text}: Eq. (1) by enumeration = {a:.15f}, expected two-view batch "
+                                 f"loss = {b:.15f}, |diff| = {abs(a - b):.1e} (tolerance 1e-12)")
 
 
 @check("experiment", "Monte-Carlo Eq. (1) against instance discrimination on augmented batches")
 def _monte_carlo(ctx):
-    n = 2000 if ctx.fast else 20000
+    n = ctx.setting("q1_draws")
     images = inst.toy_images(6, 6, seed=ctx.seed)
     f = inst.random_encoder(6, 8, seed=ctx.seed)
     (m1, s1), (m2, s2) = (inst.eq1_monte_carlo(images, f, inst.augment, n, seed=ctx.seed),
@@ -47,7 +61,9 @@ register(Claim(
                "$p_{\\mathrm{aug}}(\\cdot\\mid\\mathrm{img})$, give $N$ and $\\{p_i\\}_i$ that cast image "
                "contrastive learning as Eq. (1)."),
     answer=r"N = K,\qquad p_i = p_{\mathrm{aug}}(\cdot \mid \mathrm{img}_i),\quad i = 1, \dots, K",
-    short={"N": "K", "p_i": "p_aug(. | img_i)"},
+    short=dict(SHORT),
+    alternatives=({**SHORT, "N": "1"}, {**SHORT, "N": "K-1"}, {**SHORT, "N": "2K"},
+                  {**SHORT, "p_i": "p_aug(. | img_1)"}),
     proof=(
         "Each image defines its own similarity group: two augmentations of the same image form a positive "
         "pair, and augmentations of different images are negatives. So there is one group per image, "

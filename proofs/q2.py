@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.logits import (cross_entropy_derivation, lagrange_identity_holds, sphere_lower_bound_derivation,
-                           sphere_upper_bound_derivation)
+from theory.logits import (
+    cross_entropy_derivation,
+    lagrange_identity_holds,
+    sphere_lower_bound_derivation,
+    sphere_upper_bound_derivation,
+)
 
 from .checks import derivations_hold, hypothesis_holds, z3_proves
 from .order import POINTS
@@ -44,25 +48,6 @@ def _smt(ctx):
     return ok1 and ok2 and ok3, "; ".join([m1, m2, m3])
 
 
-@check("experiment", "one term of Eq. (1) equals torch.nn.functional.cross_entropy")
-def _torch_ce(ctx):
-    import torch
-
-    rng = np.random.default_rng(ctx.seed)
-    worst = 0.0
-    for N, dim in [(2, 3), (5, 8), (17, 4), (64, 128)]:
-        fx = rng.standard_normal((N, dim))
-        fy = rng.standard_normal((N, dim))
-        fx /= np.linalg.norm(fx, axis=1, keepdims=True)
-        fy /= np.linalg.norm(fy, axis=1, keepdims=True)
-        for i in range(N):
-            logits = fy @ fx[i]                                  # (N,): f(x_i)^T f(y_j)
-            term = -np.log(np.exp(logits[i]) / np.exp(logits).sum())  # Eq. (1), written out
-            ce = torch.nn.functional.cross_entropy(torch.from_numpy(logits)[None], torch.tensor([i])).item()
-            worst = max(worst, abs(term - ce))
-    return worst < 1e-12, f"max |Eq. (1) term - cross_entropy(logits, i)| = {worst:.1e} over N in (2, 5, 17, 64) (float64, tolerance 1e-12)"
-
-
 @check("property", "hypothesis: logits of unit vectors lie in [-1, 1], attained at y = ±x")
 def _property(ctx):
     from hypothesis import strategies as st
@@ -78,6 +63,60 @@ def _property(ctx):
     return hypothesis_holds(prop, [st.integers(1, 1024), st.integers(0, 2**32 - 1)], name="logit range")
 
 
+SHORT = {"classes": "N", "target": "i", "range": "[-1, 1]"}
+
+#: How a stated number of classes and target read, for N groups and row i.
+READ_CLASSES = {"N": lambda N: N, "N-1": lambda N: N - 1, "2N": lambda N: 2 * N, "N+1": lambda N: N + 1}
+READ_TARGET = {"i": lambda i, N: i, "1": lambda i, N: 0, "N": lambda i, N: N - 1}
+
+
+def _read_range(text: str) -> tuple[float, float]:
+    import re
+
+    m = re.fullmatch(r"\s*\[\s*([-+0-9.einf]+)\s*,\s*([-+0-9.einf]+)\s*\]\s*", text)
+    if not m:
+        raise ValueError(f"cannot read the range {text!r} (expected '[a, b]')")
+    return float(m.group(1)), float(m.group(2))
+
+
+@check("exact", "the stated classes and target give Eq. (1)'s term as a cross-entropy; the stated range "
+                "holds for every logit and both its ends are attained")
+def _stated(ctx, claim):
+    import torch
+
+    s = claim.short
+    if s.get("classes") not in READ_CLASSES or s.get("target") not in READ_TARGET:
+        return False, f"cannot read classes = {s.get('classes')!r}, target = {s.get('target')!r}"
+    lo, hi = _read_range(s.get("range", ""))
+    rng = np.random.default_rng(ctx.seed)
+    worst = 0.0
+    for N, dim in [(2, 3), (5, 8), (17, 4)]:
+        C = READ_CLASSES[s["classes"]](N)
+        fx, fy = rng.standard_normal((2, N, dim))
+        fx /= np.linalg.norm(fx, axis=1, keepdims=True)
+        fy /= np.linalg.norm(fy, axis=1, keepdims=True)
+        if C != N:
+            return False, f"N = {N} groups give {N} logits f(x_i)^T f(y_j), but the stated number of classes is {C}"
+        for i in range(N):
+            logits = fy @ fx[i]
+            term = -np.log(np.exp(logits[i]) / np.exp(logits).sum())  # Eq. (1), written out
+            t = READ_TARGET[s["target"]](i, N)
+            ce = torch.nn.functional.cross_entropy(torch.from_numpy(logits)[None], torch.tensor([t])).item()
+            worst = max(worst, abs(term - ce))
+    # the range: every logit of unit vectors inside [lo, hi], and both ends reached (y = x, y = -x)
+    x = rng.standard_normal((2000, 7))
+    y = rng.standard_normal((2000, 7))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y /= np.linalg.norm(y, axis=1, keepdims=True)
+    dots = np.concatenate([np.sum(x * y, axis=1), np.sum(x * x, axis=1), np.sum(x * -x, axis=1)])
+    inside = bool(np.all((dots >= lo - 1e-12) & (dots <= hi + 1e-12)))
+    ends = abs(dots.max() - hi) <= 1e-12 and abs(dots.min() - lo) <= 1e-12
+    ok = worst < 1e-12 and inside and ends
+    return ok, (f"max |Eq. (1) term - cross_entropy(logits, target {s['target']})| = {worst:.1e} over N in (2, 5, 17); "
+                f"logits of 6000 unit pairs in [{dots.min():.6f}, {dots.max():.6f}]: inside the stated "
+                f"[{lo:g}, {hi:g}]: {inside}, both ends attained: {ends}")
+
+
 register(Claim(
     id="q2",
     title="Instance discrimination as classification",
@@ -86,7 +125,9 @@ register(Claim(
                "the target class, and the range of the logits."),
     answer=(r"C = N,\quad \ell = \big(f(x_i)^\top f(y_1), \dots, f(x_i)^\top f(y_N)\big) \in \mathbb{R}^N,"
             r"\quad \text{target } i,\quad \ell_j \in [-1, 1]"),
-    short={"classes": "N", "target": "i", "range": "[-1, 1]"},
+    short=dict(SHORT),
+    alternatives=({**SHORT, "classes": "N-1"}, {**SHORT, "target": "1"}, {**SHORT, "range": "[0, 1]"},
+                  {**SHORT, "range": "[-2, 2]"}),
     proof=(
         "Fix $x_i$ and $y_1, \\dots, y_N$ and write $\\ell_j = f(x_i)^\\top f(y_j)$. The term inside the "
         "expectation of Eq. (1) is the cross-entropy of the logits vector $\\ell \\in \\mathbb{R}^N$ with "
@@ -97,5 +138,5 @@ register(Claim(
         "Equivalently, the Lagrange identity $\\|a\\|^2\\|b\\|^2 - (a^\\top b)^2 = \\tfrac12\\sum_{p,q}"
         "(a_p b_q - a_q b_p)^2 \\ge 0$ gives $(a^\\top b)^2 \\le 1$ for unit vectors. Both ends are "
         "attained: $\\ell_j = 1$ when $f(y_j) = f(x_i)$ and $\\ell_j = -1$ when $f(y_j) = -f(x_i)$."),
-    checks=(_symbolic, _smt, _torch_ce, _property),
+    checks=(_stated, _symbolic, _smt, _property),
 ))

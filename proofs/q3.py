@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.identities import distance_dot_derivation, unit_sphere_derivation
+from theory.formula import same_identity, to_latex
+from theory.identities import (
+    DOT_UV,
+    NORM_U2,
+    NORM_V2,
+    distance_dot_derivation,
+    k,
+    theta,
+    u,
+    unit_sphere_derivation,
+    v,
+)
+from theory.identities import S as _sum
 
 from .checks import derivations_hold, hypothesis_holds, z3_proves
 from .order import POINTS
@@ -59,15 +71,40 @@ def _property(ctx):
                                    st.floats(1e-3, 1e3)], name="||u-v||^2 identities")
 
 
+SHORT = {"general": "||u-v||^2 = ||u||^2 + ||v||^2 - 2 u^T v", "sphere": "||u-v||^2 = 2 - 2 cos(theta)"}
+
+
+def boxed(short: dict) -> str:
+    """The boxed answer: the two stated identities, in LaTeX."""
+    return (to_latex(short["general"]) + r";\quad u,v\in\mathbb{S}^{d-1}:\ " + to_latex(short["sphere"])
+            + r",\ \cos\theta = u^\top v")
+
+
+@check("symbolic", "the stated formulas, read by sympy in symbolic dimension d, are the derived identities")
+def _stated(ctx, claim):
+    import sympy as sp
+
+    lhs = _sum((u[k] - v[k]) ** 2)
+    ok1, d1 = same_identity(claim.short["general"], lhs, NORM_U2 + NORM_V2 - 2 * DOT_UV)
+    ok2, d2 = same_identity(claim.short["sphere"], lhs, 2 - 2 * sp.cos(theta),
+                            given={NORM_U2: 1, NORM_V2: 1, DOT_UV: sp.cos(theta)})
+    same_box = claim.answer == boxed(claim.short)
+    return ok1 and ok2 and same_box, (f"general: {d1}; on the sphere (||u|| = ||v|| = 1, u^T v = cos theta): {d2}; "
+                                      f"the boxed answer is rendered from the stated text: {same_box}")
+
+
 register(Claim(
     id="q3",
     title="Dot products and distances",
     points=POINTS["q3"],
     statement=("Relate $\\|u-v\\|_2$ to $u^\\top v$; on the unit sphere relate the cosine "
                "similarity to the Euclidean distance."),
-    answer=(r"\|u-v\|_2^2 = \|u\|_2^2 + \|v\|_2^2 - 2u^\top v;\quad u,v\in\mathbb{S}^{d-1}:\ "
-            r"\|u-v\|_2^2 = 2 - 2\cos\theta,\ \cos\theta = u^\top v"),
-    short={"general": "||u-v||^2 = ||u||^2 + ||v||^2 - 2 u^T v", "sphere": "||u-v||^2 = 2 - 2 cos(theta)"},
+    answer=boxed(SHORT),
+    short=dict(SHORT),
+    alternatives=({**SHORT, "general": "||u-v||^2 = ||u||^2 + ||v||^2 + 2 u^T v"},
+                  {**SHORT, "general": "||u-v||^2 = ||u||^2 - ||v||^2 - 2 u^T v"},
+                  {**SHORT, "sphere": "||u-v||^2 = 2 + 2 cos(theta)"},
+                  {**SHORT, "sphere": "||u-v||^2 = 1 - cos(theta)"}),
     proof=("Write the squared norm as a sum over the $d$ coordinates and expand each square:\n\n"
            "$$" + distance_dot_derivation().latex() + "$$\n\n"
            "On the unit sphere both norms are 1 and the cosine similarity is "
@@ -76,5 +113,5 @@ register(Claim(
            "Hence $\\|u-v\\|_2 = \\sqrt{2-2\\cos\\theta} = 2\\sin(\\theta/2)$: on the sphere, the "
            "distance is a decreasing function of the cosine similarity, and ranking by one is "
            "ranking by the other."),
-    checks=(_symbolic, _smt, _property),
+    checks=(_stated, _symbolic, _smt, _property),
 ))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 
-
 from figures import losses as figs
 from theory import losses as T
 
 from .checks import derivations_hold, hypothesis_holds
-from .order import POINTS
+from .order import POINTS, YES_NO
 from .registry import Claim, FigureSpec, check, register
 
 C_, IN_, HID_, DF_ = 4, 5, 16, 6  # classes, input dim, hidden width, d_feature
@@ -72,7 +71,11 @@ def _q61_symbolic(ctx):
 def _q61_experiment(ctx):
     import torch
 
-    from numerics.dual_encoder import ce_objective, dual_objective, dual_objective_enumerated
+    from numerics.dual_encoder import (
+        ce_objective,
+        dual_objective,
+        dual_objective_enumerated,
+    )
 
     torch.set_num_threads(1)
     rows, ok = [], True
@@ -112,8 +115,13 @@ def _q61_experiment(ctx):
 @check("counterexample", "without class balance the two objectives differ (and reweighting by n_i/K repairs it)")
 def _q61_unbalanced(ctx):
 
-    from numerics.dual_encoder import (ce_objective, class_indices, dual_objective, dual_objective_enumerated,
-                                       per_sample_terms)
+    from numerics.dual_encoder import (
+        ce_objective,
+        class_indices,
+        dual_objective,
+        dual_objective_enumerated,
+        per_sample_terms,
+    )
 
     counts = [1, 2, 4, 9]
     model, x, y = _setup(ctx.seed, counts=counts)
@@ -133,9 +141,65 @@ def _q61_unbalanced(ctx):
                 f"(|diff| {abs(_f(reweighted - ce)):.1e})")
 
 
+SHORT_61 = {"N": "C", "p_i": "Uniform{(x_k, i) : y_k = i} on X1 x X2", "d": "d_feature + 1", "X1": "X",
+            "X2": "{1, ..., C}", "f1": "[g_feature(x) :: 1]", "f2": "W_c"}
+
+#: How each stated part of the mapping reads, for a classifier ``model`` with C classes.
+READ_61 = {
+    "N": {"C": lambda K: C_, "K": lambda K: K},
+    "d": {"d_feature + 1": DF_ + 1, "d_feature": DF_, "C": C_},
+    "X1": {"X": "X"},
+    "X2": {"{1, ..., C}": "labels"},
+    # the samples p_i draws x^(1) from: the class-i samples, or every sample
+    "p_i": {"Uniform{(x_k, i) : y_k = i} on X1 x X2": "class", "Uniform{(x_k, y_k)} on X1 x X2": "all"},
+    "f1": {"[g_feature(x) :: 1]": lambda model, x: _f1(model, x), "g_feature(x)": lambda model, x: model.feature(x)},
+    "f2": {"W_c": lambda model, c: model.W[c], "W_c without its bias": lambda model, c: model.last.weight[c]},
+}
+
+
+def _f1(model, x):
+    from numerics.dual_encoder import f1
+
+    return f1(model, x)
+
+
+@check("exact", "the stated mapping, executed: Eq. (8) with it equals Eq. (9), values and gradients")
+def _q61_stated(ctx, claim):
+    import torch
+
+    from numerics.dual_encoder import ce_objective, class_indices
+
+    s = claim.short
+    unread = [key for key, table in READ_61.items() if s.get(key) not in table]
+    if unread:
+        return False, f"cannot read {', '.join(f'{k} = {s.get(k)!r}' for k in unread)}"
+    model, x, y = _setup(ctx.seed)
+    N = READ_61["N"][s["N"]](len(y))
+    try:
+        idx = class_indices(y, N)  # p_i needs samples of class i for every i = 1..N
+    except ValueError as exc:
+        return False, f"N = {s['N']} = {N}: {exc}"
+    if READ_61["p_i"][s["p_i"]] == "all":
+        idx = [torch.arange(len(y)) for _ in range(N)]
+    feats = READ_61["f1"][s["f1"]](model, x)                         # (K, d)
+    keys = READ_61["f2"][s["f2"]](model, torch.arange(N))            # (N, d)
+    d = READ_61["d"][s["d"]]
+    if feats.shape[1] != d or keys.shape[1] != d:
+        return False, f"stated d = {s['d']} = {d}, but f_1 gives {feats.shape[1]} and f_2 {keys.shape[1]} coordinates"
+    logits = feats @ keys.T                                          # [k, j] = f_1(x_k)^T f_2(j)
+    rows = -torch.log_softmax(logits, dim=1)
+    dual = torch.stack([rows[ix, i].mean() for i, ix in enumerate(idx)]).mean()
+    ce = ce_objective(model, x, y)
+    gdiff = _max_grad_diff(model, ce, dual)
+    ok = abs(_f(ce - dual)) <= 1e-10 and gdiff <= 1e-10
+    return ok, (f"stated mapping on a random MLP (C = {C_}, class-balanced): Eq. (8) = {_f(dual):.12f}, "
+                f"Eq. (9) = {_f(ce):.12f}, max |grad diff| {gdiff:.1e} (tolerance 1e-10)")
+
+
 # --------------------------------------------------------------------------- q6.2
 
-@check("exact", "exhaustive: every integer W in {-1,0,1}^(3x2), feature in {-1,0,1}, label: both rules agree")
+@check("exact", "exhaustive: every integer W in {-1,0,1}^(3x2), feature in {-1,0,1}, label: both rules agree",
+       rejects=("No",))
 def _q62_exact(ctx):
     import torch
 
@@ -162,7 +226,12 @@ def _q62_property(ctx):
     import torch
     from hypothesis import strategies as st
 
-    from numerics.dual_encoder import ce_correct, dual_accuracy_enumerated, dual_correct, f1
+    from numerics.dual_encoder import (
+        ce_correct,
+        dual_accuracy_enumerated,
+        dual_correct,
+        f1,
+    )
 
     stats = {"ties": 0, "samples": 0}
 
@@ -186,7 +255,7 @@ def _q62_property(ctx):
             assert abs(acc - dacc) <= 1e-12, (acc, dacc)
 
     ok, detail = hypothesis_holds(prop, [st.integers(0, 2**31 - 1), st.sampled_from([1, 2]),
-                                         st.integers(1, 3)], max_examples=40 if ctx.fast else 300,
+                                         st.integers(1, 3)], max_examples=ctx.setting("q6_examples"),
                                   name="unique argmax of g(x) = y <=> target uniquely largest", seed=ctx.seed)
     return ok and stats["ties"] > 0, f"{detail}; {stats['samples']} samples, {stats['ties']} with tied maxima"
 
@@ -200,7 +269,12 @@ def _q62_data(ctx):
     def compute():
         import torch
 
-        from numerics.dual_encoder import ce_correct, ce_objective, dual_accuracy_enumerated, f1
+        from numerics.dual_encoder import (
+            ce_correct,
+            ce_objective,
+            dual_accuracy_enumerated,
+            f1,
+        )
 
         torch.set_num_threads(1)
         out = {"ce_accuracy": [], "dual_accuracy": [], "n_ties": 0, "step": []}
@@ -263,10 +337,12 @@ register(Claim(
     statement=("Give $N$, $\\{p_i\\}$, $d$, $\\mathcal{X}_1$, $\\mathcal{X}_2$, $f_1$, $f_2$ such that training $g$ "
                "with $\\mathcal{L}_{xce}$ is training $f_1, f_2$ with $\\mathcal{L}_{dual\\text{-}enc\\text{-}contr}$."),
     answer=_MAPPING,
-    short={"N": "C", "p_i": "Uniform{(x_k, i) : y_k = i} on X1 x X2", "d": "d_feature + 1", "X1": "X",
-           "X2": "{1, ..., C}", "f1": "[g_feature(x) :: 1]", "f2": "W_c"},
+    short=dict(SHORT_61),
+    alternatives=({**SHORT_61, "N": "K"}, {**SHORT_61, "p_i": "Uniform{(x_k, y_k)} on X1 x X2"},
+                  {**SHORT_61, "d": "d_feature"},
+                  {**SHORT_61, "f1": "g_feature(x)", "f2": "W_c without its bias", "d": "d_feature"}),
     proof=_PROOF_61,
-    checks=(_q61_symbolic, _q61_experiment, _q61_unbalanced),
+    checks=(_q61_stated, _q61_symbolic, _q61_experiment, _q61_unbalanced),
     figures=(FigureSpec("q6_dual_vs_ce",
                         "Left: per-sample dual-encoder term (Eq. 8, under the mapping) against the cross-entropy "
                         "term (Eq. 9) for a random MLP. Right: the averaged objectives agree on class-balanced data "
@@ -289,6 +365,7 @@ register(Claim(
     answer=(r"\text{Yes: } f_1(x)^\top f_2(c) = g(x)[c]\ \forall c,\ \text{so } "
             r"\arg\max_c g(x)[c] = y \text{ (unique)} \iff \text{the target logit is uniquely largest}"),
     short="Yes",
+    options=YES_NO,
     proof=_PROOF_62,
     checks=(_q62_symbolic, _q62_exact, _q62_property),
     figures=(FigureSpec("q6_accuracy_agreement",

@@ -9,6 +9,7 @@ import math
 import torch
 
 from figures import shapes as shape_figs
+from numerics.shapes import FACTORS
 from numerics.shapes import augment as aug
 from numerics.shapes import factors as fac
 from numerics.shapes import render as rnd
@@ -27,12 +28,12 @@ THEORY = {
 #: (F survives augmentation, so it separates the S_i: sensitive); below it, F varies inside
 #: S_i (invariant).  0.5 is halfway between chance agreement (0) and perfect agreement (1).
 THRESHOLD = 0.5
-FACTORS = ("shape", "location", "color")
+
 _FACTOR_WORDS = {"shape": "shape", "location": "location", "color": "colour"}
 
 
 def _pairs(ctx) -> int:
-    return 1000 if ctx.fast else 10000
+    return ctx.setting("q8b_pairs")
 
 
 def _compute_agreement(ctx) -> dict:
@@ -65,8 +66,9 @@ def measured_answer(row: dict, threshold: float = THRESHOLD) -> dict:
 
 
 def _experiment(name):
-    @check("experiment", f"positive pairs of augmentation {name}: measured agreement on shape, location, colour")
-    def run(ctx):
+    @check("experiment", f"positive pairs of augmentation {name}: the measured agreement on shape, location and "
+                         "colour gives the stated answer")
+    def run(ctx, claim):
         res = agreement_results(ctx)
         row = res["table"][name]
         got = measured_answer(row)
@@ -79,10 +81,11 @@ def _experiment(name):
                          f"kappa {r['kappa']:.2f} -> {got[f]}")
         detail = (f"{res['pairs']} images, two views each, both views show the object in "
                   f"{100 * row['both_visible']:.1f}% of pairs; " + "; ".join(parts) +
-                  f". Rule: sensitive iff kappa >= {THRESHOLD}. Measured answer {got}, theory {THEORY[name]}. "
+                  f". Rule: sensitive iff kappa >= {THRESHOLD}. Measured answer {got}, stated {claim.short}. "
                   f"Instruments on clean images: shape classifier accuracy {acc['shape']:.3f}, colour "
                   f"{acc['color']:.3f}, centroid error <= {acc['location_max_error_px']:.2f} px")
-        return got == THEORY[name] and ok_instr, detail
+        same_box = claim.answer == _answer_tex(claim.short)
+        return got == claim.short and ok_instr and same_box, detail + f"; boxed answer rendered from it: {same_box}"
     return run
 
 
@@ -115,7 +118,7 @@ def _property_A(ctx):
         assert torch.equal(fg_in, fg_out), f"seed {seed}: foreground changed in {int((fg_in != fg_out).sum())} pixels"
         assert torch.equal(fac.foreground_mask(x), fac.foreground_mask(y)), f"seed {seed}: measured mask changed"
 
-    return hypothesis_holds(prop, [st.integers(0, 2**31 - 1)], max_examples=40 if ctx.fast else 200,
+    return hypothesis_holds(prop, [st.integers(0, 2**31 - 1)], max_examples=ctx.setting("q8b_A_examples"),
                             name="A keeps exactly the foreground pixels of every image (8 images per example)",
                             seed=ctx.seed)
 
@@ -133,7 +136,7 @@ def _colour_property(name):
                 new = cout - cin
                 assert not new, f"seed {seed}, image {i}: {len(new)} new colours, e.g. {next(iter(new))}"
 
-        return hypothesis_holds(prop, [st.integers(0, 2**31 - 1)], max_examples=25 if ctx.fast else 150,
+        return hypothesis_holds(prop, [st.integers(0, 2**31 - 1)], max_examples=ctx.setting("q8b_colour_examples"),
                                 name=f"{name} creates no colour absent from the image (many-coloured images, "
                                      f"4 per example)", seed=ctx.seed)
     return run
@@ -349,7 +352,9 @@ _PROOFS = {
 def _answer_tex(short: dict) -> str:
     inv = [_FACTOR_WORDS[f] for f in FACTORS if short[f] == "invariant"]
     sen = [_FACTOR_WORDS[f] for f in FACTORS if short[f] == "sensitive"]
-    return f"\\text{{Invariant to {' and '.join(inv)}; sensitive to {' and '.join(sen)}.}}"
+    parts = ([f"invariant to {' and '.join(inv)}"] if inv else []) + ([f"sensitive to {' and '.join(sen)}"] if sen else [])
+    text = "; ".join(parts)
+    return f"\\text{{{text[:1].upper() + text[1:]}.}}"
 
 
 _CHECKS = {
@@ -372,6 +377,8 @@ for _name in aug.NAMES:
                    "sensitive to shape, location and colour? (By the $(\\star)$ analysis.)"),
         answer=_answer_tex(THEORY[_name]),
         short=dict(THEORY[_name]),
+        alternatives=tuple({**THEORY[_name], f: {"invariant": "sensitive", "sensitive": "invariant"}[v]}
+                           for f, v in THEORY[_name].items()),
         proof=_RULE + _PROOFS[_name] + _MEASURE,
         checks=_CHECKS[_name],
         figures=_FIGS[_name],

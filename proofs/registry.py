@@ -6,6 +6,16 @@ function ``check(ctx) -> (passed, detail)``, or ``check(ctx, claim)`` when it ju
 answer, wrapped by :func:`check`, which records its kind and turns any exception into failed
 evidence.  A claim is ``verified`` when every check passes.
 
+**The evidence decides the answer.**  A claim whose answer is one of a few ``options`` (Yes / No /
+Maybe, smaller / larger, i / ii / iii) lets each check declare the options it ``rejects`` when it
+passes (a counterexample rejects "Yes", a proof for all cases rejects "No" and "Maybe", a witness
+rejects "No").  :func:`run_claim` adds one ``decision`` evidence: every option but one must be
+rejected, the survivor must be ``claim.short``, and the boxed LaTeX must state it.  A claim with a
+structured answer (a dict, a list, a formula, code) has checks that read ``claim.short`` and judge
+it, and declares the wrong answers they reject in ``alternatives``; ``tests/test_answers.py`` runs
+each of them through :func:`run_claim` and expects ``failed``.  A claim whose answer is open text
+or a figure says why in ``open_answer``, and the key prints that reason.
+
 A claim about trained encoders states what they measured: its ``measured(ctx)`` returns
 ``{"answer", "short"}`` (and optionally ``"proof"``), generated from the measurements, and
 :func:`resolve` fills them in before the checks run.  A short answer set by hand (for example a
@@ -55,6 +65,8 @@ class Check:
     fn: Callable[..., tuple[bool, str]]
     name: str
     judges_answer: bool = False
+    #: the options of its claim that this check refutes when it passes
+    rejects: tuple = ()
 
     def run(self, ctx, claim: "Claim | None" = None) -> Evidence:
         t0 = time.perf_counter()
@@ -68,15 +80,16 @@ class Check:
         return Evidence(self.kind, passed, str(detail), self.name, time.perf_counter() - t0)
 
 
-def check(kind: str, name: str | None = None):
-    """Decorator: make ``fn(ctx) -> (passed, detail)`` a :class:`Check` of ``kind``."""
+def check(kind: str, name: str | None = None, *, rejects: Iterable = ()):
+    """Decorator: make ``fn(ctx) -> (passed, detail)`` a :class:`Check` of ``kind``; when it
+    passes, it refutes the options listed in ``rejects``."""
     if kind not in KINDS:
         raise ValueError(f"unknown evidence kind {kind!r}; expected one of {', '.join(KINDS)}")
 
     def wrap(fn):
         n_args = len([p for p in inspect.signature(fn).parameters.values()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
-        return Check(kind, fn, name or fn.__name__, judges_answer=n_args >= 2)
+        return Check(kind, fn, name or fn.__name__, judges_answer=n_args >= 2, rejects=tuple(rejects))
 
     return wrap
 
@@ -93,6 +106,15 @@ class Claim:
     short: Any = None
     figures: tuple[FigureSpec, ...] = ()
     measured: Callable[[Any], dict] | None = None
+    #: the answers the question allows, when it is a choice; the checks reject all but one
+    options: tuple = ()
+    #: wrong answers that the checks must reject (a tuple, or a function of the resolved short
+    #: answer); for a choice, every option but ``short``
+    alternatives: tuple | Callable[[Any], list] = ()
+    #: why the answer is not decided by machine (open text, a figure)
+    open_answer: str | None = None
+    #: ``option -> boxed LaTeX``, for options that are not words
+    boxed: dict | None = None
 
     def __post_init__(self):
         if not self.checks:
@@ -100,6 +122,19 @@ class Claim:
         for c in self.checks:
             if not isinstance(c, Check):
                 raise TypeError(f"claim {self.id!r}: checks must be made with @check(kind), got {c!r}")
+        if bool(self.options or self.alternatives) == bool(self.open_answer):
+            raise ValueError(f"claim {self.id!r}: give its options or alternatives (the wrong answers its checks "
+                             "reject), or say in open_answer why its answer is not decided by machine")
+        unknown = {r for c in self.checks for r in c.rejects} - set(self.options)
+        if unknown:
+            raise ValueError(f"claim {self.id!r}: checks reject {sorted(unknown)}, which are not among its options")
+
+    def wrong_answers(self) -> list:
+        """The declared wrong answers: every option but ``short``, or ``alternatives``."""
+        if self.options:
+            return [o for o in self.options if o != self.short]
+        alts = self.alternatives
+        return list(alts(self.short) if callable(alts) else alts)
 
     @property
     def kinds(self) -> list[str]:
@@ -160,9 +195,54 @@ def resolve(claim: Claim, ctx) -> Claim:
     return dataclasses.replace(claim, answer=got["answer"], short=got["short"], proof=got.get("proof", claim.proof))
 
 
+def boxed_states(claim: Claim) -> bool:
+    """The boxed LaTeX states the short answer (for a choice)."""
+    if claim.boxed is not None:
+        return claim.answer.startswith(claim.boxed.get(claim.short, "\0"))
+    return claim.answer.startswith("\\text{" + str(claim.short))
+
+
+def decision(claim: Claim, evidence: list[Evidence]) -> Evidence:
+    """The ``decision`` evidence of a choice: the options the passing checks reject, the one
+    left, and whether it is the stated answer (and the boxed LaTeX states it)."""
+    by = {}
+    for c, e in zip(claim.checks, evidence):
+        for r in c.rejects:
+            if e.passed:
+                by.setdefault(r, c.name)
+    left = [o for o in claim.options if o not in by]
+    rejected = "; ".join(f"{o!r} by '{by[o]}'" for o in claim.options if o in by) or "nothing"
+    ok = left == [claim.short] and boxed_states(claim)
+    detail = f"the evidence rejects {rejected}; left: {left}; stated: {claim.short!r}"
+    if left == [claim.short] and not boxed_states(claim):
+        detail += "; the boxed answer does not state it"
+    return Evidence("exact", ok, detail, "decision: the evidence decides the answer")
+
+
+#: Evidence of checks that do not read the stated answer, per check and context: the same
+#: claim run with another short answer (``tests/test_answers.py``) reuses it.
+_MEMO: dict = {}
+
+
+def _memo_key(c: Check, ctx) -> tuple:
+    from .context import code_fingerprint
+
+    return (id(c.fn), getattr(ctx, "profile", None), getattr(ctx, "seed", None), str(getattr(ctx, "out_dir", "")),
+            code_fingerprint())
+
+
+def run_check(c: Check, ctx, claim: Claim) -> Evidence:
+    if c.judges_answer or getattr(ctx, "force", False):
+        return c.run(ctx, claim)
+    key = _memo_key(c, ctx)
+    if key not in _MEMO:
+        _MEMO[key] = c.run(ctx, claim)
+    return _MEMO[key]
+
+
 def run_claim(claim: Claim, ctx, *, progress: Callable[[str], None] | None = None) -> ClaimResult:
-    """Resolve ``claim`` (:func:`resolve`) and run its checks; a measurement that cannot be made
-    is failed evidence."""
+    """Resolve ``claim`` (:func:`resolve`) and run its checks, then, for a choice, decide the
+    answer from them (:func:`decision`); a measurement that cannot be made is failed evidence."""
     try:
         claim = resolve(claim, ctx)
     except Exception as exc:
@@ -172,5 +252,7 @@ def run_claim(claim: Claim, ctx, *, progress: Callable[[str], None] | None = Non
     for c in claim.checks:
         if progress:
             progress(f"{claim.id}: {c.name}")
-        result.evidence.append(c.run(ctx, claim))
+        result.evidence.append(run_check(c, ctx, claim))
+    if claim.options:
+        result.evidence.append(decision(claim, result.evidence))
     return result

@@ -27,11 +27,19 @@ def test_claim_check(claim_id, index, key_results):
 @pytest.mark.parametrize("claim_id", [c.id for c in claims()])
 def test_claim_figures_drawn(claim_id, key_results, ctx):
     result = key_results[claim_id]
-    extra = result.evidence[len(result.claim.checks):]
+    extra = [e for e in result.evidence[len(result.claim.checks):] if e.name.startswith("figure")]
     assert not extra, [e.detail for e in extra]  # a figure that failed to draw
     for spec in result.claim.figures:
         for ext in ("png", "pdf"):
             assert (ctx.figures_dir / f"{spec.name}.{ext}").stat().st_size > 0, spec.name
+
+
+@pytest.mark.parametrize("claim_id", [c.id for c in claims() if c.options])
+def test_claim_decision(claim_id, key_results):
+    """A choice: the evidence rejects every other option, and the survivor is the stated one."""
+    result = key_results[claim_id]
+    decision = [e for e in result.evidence if e.name.startswith("decision")]
+    assert len(decision) == 1 and decision[0].passed, decision
 
 
 def test_every_claim_has_two_independent_kinds_of_evidence():

@@ -71,6 +71,10 @@ class Derivation:
     lhs: sp.Expr | None = None
 
     def check(self) -> list[StepResult]:
+        """One result per step; a derivation without steps shows nothing, so it is one failed
+        result (never a vacuous pass)."""
+        if not self.steps:
+            return [StepResult(Step(self.start, "no steps"), False, "a derivation without steps shows nothing")]
         results = []
         prev = sp.sympify(self.start)
         for step in self.steps:

@@ -21,7 +21,10 @@ import itertools
 import sympy as sp
 
 from .derivation import Derivation, Step, equivalent
-from .identities import DOT_UV, NORM_U2, NORM_V2, S, k as kk, u as uu_, v as vv_
+from .identities import DOT_UV, NORM_U2, NORM_V2, S
+from .identities import k as kk
+from .identities import u as uu_
+from .identities import v as vv_
 
 # ----------------------------------------------------------------------------- symbols
 N = sp.Symbol("N", integer=True, positive=True)

@@ -184,10 +184,10 @@ def run(args) -> int:
     out = None
     if not args.no_plot:
         out = Path(args.out) if args.out else path.with_suffix(".accuracy.png")
+        import matplotlib.pyplot as plt
+
         from figures import geometry as figs
         from figures.style import RC
-
-        import matplotlib.pyplot as plt
 
         if res["d"] == 2:
             fig = figs.plot_configuration({"title": path.name, "groups": res["groups"],

@@ -34,7 +34,6 @@ import json
 import multiprocessing as mp
 import os
 import queue as queue_mod
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +42,28 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ..atomic import atomic_write
 from .models import normalize_images
-from .probe import ENCODERS, FACTORS, N_QUERIES, CurveProbe, factor_labels, measure_encoder, pairwise_sq_dists
-from .train import PROFILES, RUNS, Profile, choose_device, curve_steps, init_encoder, to_unit_float, total_steps, train
+from .probe import (
+    ENCODERS,
+    FACTORS,
+    N_QUERIES,
+    CurveProbe,
+    factor_labels,
+    measure_encoder,
+    pairwise_sq_dists,
+)
+from .train import (
+    PROFILES,
+    RUNS,
+    Profile,
+    choose_device,
+    curve_steps,
+    init_encoder,
+    to_unit_float,
+    total_steps,
+    train,
+)
 
 __all__ = ["experiment_dir", "experiment_data", "run_experiment", "load_probes", "load_nn_grids", "results",
            "grids", "autoencoder_measurements", "ExperimentData", "Job", "JobFailed", "run_job", "default_jobs"]
@@ -63,25 +81,12 @@ def experiment_dir(results_dir: str | Path, profile: str, seed: int) -> Path:
     return Path(results_dir) / "shapes" / f"{profile}-seed{seed}"
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _write_json(path: Path, obj) -> None:
-    _atomic_write(path, lambda fh: json.dump(obj, fh, indent=1))
+    atomic_write(path, lambda fh: json.dump(obj, fh, indent=1))
 
 
 def _write_npz(path: Path, arrays: dict) -> None:
-    _atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), "wb")
+    atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays), "wb")
 
 
 def _read_json(path: Path):

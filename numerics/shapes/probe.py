@@ -30,6 +30,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ..tammes import check_unit_rows
+from . import FACTORS
 from .models import Autoencoder, normalize_images
 from .train import to_unit_float
 
@@ -38,7 +40,6 @@ __all__ = ["FACTORS", "ENCODERS", "AUGMENTATIONS", "embed", "location_bins", "fa
            "alignment", "uniformity", "check_unit_rows", "normalized_accuracy", "factor_entry", "CurveProbe",
            "measure_encoder"]
 
-FACTORS = ("shape", "color", "location")
 ENCODERS = ("random_init", "autoencoder", "contrastive_A", "contrastive_B", "contrastive_C")
 AUGMENTATIONS = ("A", "B", "C")
 N_QUERIES, N_NEIGHBOURS = 8, 10
@@ -200,21 +201,13 @@ def linear_probe_accuracy(x_train: np.ndarray, y_train: np.ndarray, x_val: np.nd
 # alignment and uniformity (Wang & Isola 2020)
 # ---------------------------------------------------------------------------
 
-def check_unit_rows(z, name: str = "z", *, atol: float = 1e-4) -> np.ndarray:
-    """``z`` as float64 ``(n, d)``; raises ValueError naming the first row whose norm is not 1."""
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2:
-        raise ValueError(f"{name} must be (n, d), got shape {z.shape}")
-    norms = np.linalg.norm(z, axis=1)
-    bad = np.nonzero(~(np.abs(norms - 1.0) <= atol))[0]
-    if bad.size:
-        raise ValueError(f"{name} row {int(bad[0])} has norm {norms[bad[0]]:.6g}, not 1")
-    return z
+#: Embeddings are normalized in float32: their norms are 1 to about 1e-7, checked to 1e-4.
+EMBEDDING_ATOL = 1e-4
 
 
 def alignment(z1, z2, alpha: float = 2.0) -> float:
     """``E ||f(x) - f(x+)||^alpha`` over positive pairs (unit rows ``(n, d)`` each); 0 = invariant."""
-    z1, z2 = check_unit_rows(z1, "z1"), check_unit_rows(z2, "z2")
+    z1, z2 = check_unit_rows(z1, "z1", atol=EMBEDDING_ATOL), check_unit_rows(z2, "z2", atol=EMBEDDING_ATOL)
     if z1.shape != z2.shape:
         raise ValueError(f"shape mismatch: {z1.shape} vs {z2.shape}")
     return float((np.linalg.norm(z1 - z2, axis=1) ** alpha).mean())
@@ -223,7 +216,7 @@ def alignment(z1, z2, alpha: float = 2.0) -> float:
 def uniformity(z, t: float = 2.0) -> float:
     """``log E_{i<j} exp(-t ||z_i - z_j||^2)`` over distinct pairs of unit rows ``(n, d)``;
     0 when every row is the same point, lower when the rows spread over the sphere."""
-    z = check_unit_rows(z, "z")
+    z = check_unit_rows(z, "z", atol=EMBEDDING_ATOL)
     if z.shape[0] < 2:
         raise ValueError("uniformity needs at least 2 rows")
     d = pairwise_sq_dists(z, z)

@@ -45,15 +45,15 @@ import contextlib
 import hashlib
 import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import torch
 
+from ..atomic import atomic_write
+from ..profiles import PROFILES, RUNS, Profile, Schedule
 from .cpu import keep_freed_memory
 from .models import INITS, Autoencoder, Encoder, init_centred_, normalize_images
 
@@ -66,7 +66,6 @@ OBJECTIVES = ("autoencoder", "contrastive")
 AUGMENTATIONS = ("A", "B", "C")
 DECAYS = ("constant", "cosine")
 #: The four trained runs of the experiment, by name (:attr:`TrainConfig.name`).
-RUNS = ("autoencoder", "contrastive_A", "contrastive_B", "contrastive_C")
 #: Training images the centred initialization is computed on.
 INIT_BATCH = 256
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -128,67 +127,6 @@ class TrainConfig:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:12]
 
 
-@dataclass(frozen=True)
-class Schedule:
-    """How one run is trained: ``epochs`` of ``batch_size`` (at most ``steps_per_epoch`` steps
-    each), Adam at ``lr`` with ``warmup_steps`` of linear warm-up, then ``decay``."""
-
-    epochs: int
-    batch_size: int
-    lr: float
-    warmup_steps: int = 0
-    decay: str = "constant"
-    steps_per_epoch: int | None = None
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Data, initialization, one :class:`Schedule` per run, and the probes' sizes.
-
-    ``schedules``: keyed by run name (:data:`RUNS`).  ``probe_train`` / ``probe_val``: images
-    used by the final probes (train gallery, val queries; None = all).  The learning curves
-    probe ``curve_points`` times after step 0, on the first ``curve_gallery`` train and
-    ``curve_queries`` val images, with ``curve_pairs`` augmented pairs for alignment.
-    """
-
-    name: str
-    n_images: int
-    n_train: int
-    n_val: int
-    d: int
-    schedules: dict
-    tau: float = 0.07
-    init: str = "centred"
-    probe_train: int | None = None
-    probe_val: int | None = None
-    curve_points: int = 8
-    curve_gallery: int = 800
-    curve_queries: int = 400
-    curve_pairs: int = 64
-
-    def __post_init__(self):
-        missing = [r for r in RUNS if r not in self.schedules]
-        if missing:
-            raise ValueError(f"profile {self.name!r} has no schedule for {', '.join(missing)}")
-        if self.curve_points < 4:
-            raise ValueError(f"curve_points must be at least 4 (5 points with step 0), got {self.curve_points}")
-
-    def config(self, objective: str, augmentation: str | None = None, *, seed: int = 0) -> TrainConfig:
-        name = "autoencoder" if objective == "autoencoder" else f"contrastive_{augmentation}"
-        if name not in self.schedules:
-            raise ValueError(f"profile {self.name!r} has no run {name!r}")
-        sch = self.schedules[name]
-        return TrainConfig(objective=objective, augmentation=augmentation, d=self.d, epochs=sch.epochs,
-                           batch_size=sch.batch_size, lr=sch.lr, tau=self.tau, steps_per_epoch=sch.steps_per_epoch,
-                           seed=seed, init=self.init, warmup_steps=sch.warmup_steps, decay=sch.decay)
-
-    def run_config(self, name: str, *, seed: int = 0) -> TrainConfig:
-        """The :class:`TrainConfig` of run ``name`` (``autoencoder`` or ``contrastive_A/B/C``)."""
-        if name == "autoencoder":
-            return self.config("autoencoder", seed=seed)
-        return self.config("contrastive", name.rsplit("_", 1)[-1], seed=seed)
-
-
 def total_steps(config: TrainConfig, n_images: int) -> int:
     """Optimizer steps of ``config`` on ``n_images`` training images."""
     batch = min(config.batch_size, n_images)
@@ -196,38 +134,6 @@ def total_steps(config: TrainConfig, n_images: int) -> int:
     if config.steps_per_epoch is not None:
         per_epoch = min(per_epoch, config.steps_per_epoch)
     return per_epoch * config.epochs
-
-
-_HOMEWORK_AE = Schedule(epochs=30, batch_size=256, lr=2e-4)
-_HOMEWORK_CONTRASTIVE = Schedule(epochs=15, batch_size=256, lr=2e-4)
-# fast: 4,000 train / 2,400 val images on a 2-core CPU, each run in its own single-threaded
-# process (numerics.shapes.experiment).  Measured with the centred initialization, seed 0, one
-# thread per run (loss = mean of the last 125 steps / log b):
-# - batch: at equal compute, b = 32 ends lower than b = 64 or 128 (C: 0.55 at 1,200 steps of 32,
-#   0.65-0.69 at 600 of 64, 0.73 at 300 of 128); b = 16 is no better (0.56) and slower per image;
-# - lr: 2e-3 collapsed C onto one point (loss exactly log b from step 300 on); 1e-3 and 6e-4
-#   end alike (C: 0.55-0.58 vs 0.55-0.56 on seeds 0-3), 6e-4 with more room below collapse;
-# - decay: a cosine decay ends where a constant rate ends (B 0.48 vs 0.44, C 0.55 vs 0.55), but
-#   leaves A's colour partly readable (normalized 1-NN 0.12 after 500 steps, 0.05 at a constant
-#   rate): forgetting what the untrained network sees takes steps at full rate, so the rate
-#   stays constant after a 30-step warm-up, as in the homework;
-# - steps: A drops colour within ~500 steps (0.14 at 250); B reaches 0.46 log b by 625 steps; C,
-#   the slowest, 0.55 by 1,000; hence the uneven epochs (125 steps each).  The autoencoder's
-#   MSE falls to 0.13 of its start in 124 steps of 64.
-_FAST_CONTRASTIVE = dict(batch_size=32, lr=6e-4, warmup_steps=30, decay="constant")
-PROFILES: dict[str, Profile] = {
-    "full": Profile("full", n_images=64000, n_train=40000, n_val=24000, d=128,
-                    schedules={"autoencoder": _HOMEWORK_AE, "contrastive_A": _HOMEWORK_CONTRASTIVE,
-                               "contrastive_B": _HOMEWORK_CONTRASTIVE, "contrastive_C": _HOMEWORK_CONTRASTIVE},
-                    probe_train=None, probe_val=4000, curve_points=15, curve_gallery=2000, curve_queries=1000,
-                    curve_pairs=128),
-    "fast": Profile("fast", n_images=6400, n_train=4000, n_val=2400, d=128,
-                    schedules={"autoencoder": Schedule(epochs=2, batch_size=64, lr=1e-3),
-                               "contrastive_A": Schedule(epochs=4, **_FAST_CONTRASTIVE),
-                               "contrastive_B": Schedule(epochs=5, **_FAST_CONTRASTIVE),
-                               "contrastive_C": Schedule(epochs=8, **_FAST_CONTRASTIVE)},
-                    probe_train=None, probe_val=1200),
-}
 
 
 def choose_device(device: str | torch.device | None = None) -> torch.device:
@@ -359,19 +265,6 @@ class TrainResult:
         return self.epoch_losses[-1] if self.epoch_losses else float("nan")
 
 
-def _atomic_torch_save(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _cpu_state(state):
     if isinstance(state, torch.Tensor):
         return state.detach().cpu().clone()
@@ -449,13 +342,13 @@ def train(config: TrainConfig, images, *, checkpoint_dir: str | Path | None = No
     def save():
         if path is None:
             return
-        _atomic_torch_save({
+        atomic_write(path, lambda fh: torch.save({
             "config": config.to_json(), "n_images": n, "model": _cpu_state(model.state_dict()),
             "optimizer": _cpu_state(optimizer.state_dict()), "aug_generator": aug_gen.get_state().cpu(),
             "epoch": epoch, "step_in_epoch": step_in_epoch, "history": history,
             "epoch_losses": epoch_losses, "train_seconds": seconds, "curve": json.dumps(curve),
             "done": epoch >= config.epochs, "torch": str(torch.__version__), "device": dev.type,
-        }, path)
+        }, fh), "wb")
 
     per_step_images = batch * (2 if config.objective == "contrastive" else 1)
 

@@ -30,7 +30,8 @@ def test_failed_claim_exits_1(monkeypatch, capsys, tmp_path):
         return False, "no"
 
     monkeypatch.setitem(registry.REGISTRY, "q4d", Claim(id="q4d", title="x", points=0, statement="s",
-                                                        answer="a", proof="p", checks=(_no,)))
+                                                        answer="a", proof="p", checks=(_no,),
+                                                        open_answer="a failing test claim"))
     assert main(["check", "--only", "q4d", "--out", str(tmp_path)]) == 1
     assert "failed" in capsys.readouterr().out
 

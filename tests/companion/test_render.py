@@ -33,7 +33,8 @@ def _ok(ctx):
 
 
 def _result():
-    c = Claim(id="q3", title="T", points=0.5, statement="S $x$", answer=r"x = 1", proof="P", checks=(_ok,))
+    c = Claim(id="q3", title="T", points=0.5, statement="S $x$", answer=r"x = 1", proof="P", checks=(_ok,),
+              open_answer="a rendering test claim")
     return ClaimResult(c, [Evidence("exact", True, "fine | with a pipe", "ok")])
 
 

@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from numerics.autoencoder_witness import (ae_loss, decides, eq13_holds, make_universe, nn_colour_rule,
-                                          perfect_autoencoder, red_red_blue_triples)
+from numerics.autoencoder_witness import (
+    ae_loss,
+    decides,
+    eq13_holds,
+    make_universe,
+    nn_colour_rule,
+    perfect_autoencoder,
+    red_red_blue_triples,
+)
 
 
 def _toy(m=6):

@@ -6,10 +6,19 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from numerics.configurations import (diameters, expected_loss, margins, optimal_configuration,
-                                     optimize_table, overlap_study, overlap_supports, simplex_loss)
+from numerics.configurations import (
+    diameters,
+    expected_loss,
+    margins,
+    optimal_configuration,
+    optimize_table,
+    overlap_study,
+    overlap_supports,
+    simplex_loss,
+)
 from numerics.losses import contrastive_loss
 from numerics.tammes import random_sphere
 

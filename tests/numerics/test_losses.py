@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from numerics import losses as L
 
-
 # --------------------------------------------------------------------------- references
 
 def ref_eq1(fx, fy):

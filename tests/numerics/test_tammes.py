@@ -6,21 +6,40 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numerics.tammes import (active_set_newton, check_unit_rows, contact_graph, min_angle_deg,
-                             pair_angles_deg, polish, random_sphere, tammes, tammes_search)
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "tammes_s2_proven.tsv"
+from numerics.reference import proven_tammes_s2, tammes_source
+from numerics.tammes import (
+    active_set_newton,
+    check_unit_rows,
+    contact_graph,
+    min_angle_deg,
+    pair_angles_deg,
+    polish,
+    random_sphere,
+    tammes,
+    tammes_search,
+)
 
 
 def proven_s2() -> dict[int, float]:
-    rows = [ln.split("\t") for ln in DATA.read_text().splitlines()
-            if ln.strip() and not ln.startswith("#") and not ln.startswith("N\t")]
-    return {int(n): float(a) for n, a, _ in rows}
+    return proven_tammes_s2()
 
 
 def test_data_file_names_its_source():
-    first = DATA.read_text().splitlines()[0]
-    assert first.startswith("# source:") and "Musin" in first
+    assert "Musin" in tammes_source() and "Sloane" in tammes_source()
+
+
+def test_no_solver_reads_the_reference_table():
+    import ast
+
+    import numerics.configurations
+    import numerics.high_dim
+    import numerics.tammes
+
+    for mod in (numerics.tammes, numerics.configurations, numerics.high_dim):
+        tree = ast.parse(Path(mod.__file__).read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not any("reference" in m for m in imported), (mod.__name__, imported)
 
 
 def min_angle_nested(x):

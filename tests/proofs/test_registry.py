@@ -7,7 +7,8 @@ from proofs.registry import Claim, Evidence, check, register, run_claim
 
 
 def _claim(id_, *checks_):
-    return Claim(id=id_, title="t", points=None, statement="s", answer="a", proof="p", checks=checks_)
+    return Claim(id=id_, title="t", points=None, statement="s", answer="a", proof="p", checks=checks_,
+                 open_answer="a test claim without a decided answer")
 
 
 @check("exact", "always true")
@@ -108,7 +109,7 @@ def _right(ctx):
     return True, "2 == 2"
 
 register(Claim(id="q_false", title="false", points=None, statement="s", answer="3",
-               proof="p", checks=(_wrong, _right)))
+               proof="p", checks=(_wrong, _right), open_answer="a deliberately false test claim"))
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_claim_check(index, tmp_path):
@@ -148,7 +149,8 @@ def test_checks_that_judge_the_answer_receive_the_claim(tmp_path):
     def _judge(ctx, claim):
         return claim.short == "Yes", f"stated {claim.short}"
 
-    yes = Claim(id="y", title="t", points=None, statement="s", answer="a", proof="p", checks=(_judge,), short="Yes")
+    yes = Claim(id="y", title="t", points=None, statement="s", answer="a", proof="p", checks=(_judge,), short="Yes",
+                alternatives=("No",))
     ctx = Context(out_dir=tmp_path)
     assert _judge.judges_answer and not _true.judges_answer
     assert run_claim(yes, ctx).verdict == "verified"
@@ -165,7 +167,8 @@ def test_a_measured_answer_is_filled_in_and_a_failed_measurement_fails_every_che
         return claim.short == {"v": 1}, "compared"
 
     measured = Claim(id="m", title="t", points=None, statement="s", answer="", proof="p", checks=(_same, _true),
-                     measured=lambda ctx: {"answer": r"\text{one}", "short": {"v": 1}})
+                     measured=lambda ctx: {"answer": r"\text{one}", "short": {"v": 1}},
+                     alternatives=lambda short: [{"v": short["v"] + 1}])
     ctx = Context(out_dir=tmp_path)
     r = run_claim(measured, ctx)
     assert r.verdict == "verified" and r.claim.short == {"v": 1} and r.claim.answer == r"\text{one}"
@@ -179,3 +182,62 @@ def test_a_measured_answer_is_filled_in_and_a_failed_measurement_fails_every_che
     r = run_claim(dataclasses.replace(measured, measured=broken), ctx)
     assert r.verdict == "failed" and len(r.evidence) == 2
     assert all("could not be measured: OSError: no probes" in e.detail for e in r.evidence)
+
+
+# ---------------------------------------------------------------------------
+# a choice decided by the evidence
+# ---------------------------------------------------------------------------
+
+@check("counterexample", "a counterexample", rejects=("Yes",))
+def _refutes_yes(ctx):
+    return True, "found one"
+
+
+@check("exact", "a witness", rejects=("No",))
+def _refutes_no(ctx):
+    return True, "found one"
+
+
+@check("exact", "a witness that was not found", rejects=("No",))
+def _refutes_no_failing(ctx):
+    return False, "none found"
+
+
+def _choice(short, *checks_, answer=None):
+    return Claim(id="c", title="t", points=None, statement="s", answer=answer or rf"\text{{{short}}}", proof="p",
+                 checks=checks_, short=short, options=("Yes", "No", "Maybe"))
+
+
+def test_the_option_every_check_leaves_is_the_decided_answer(tmp_path):
+    ctx = Context(out_dir=tmp_path)
+    maybe = _choice("Maybe", _refutes_yes, _refutes_no)
+    r = run_claim(maybe, ctx)
+    assert r.verdict == "verified" and r.evidence[-1].name.startswith("decision")
+    assert maybe.wrong_answers() == ["Yes", "No"]
+    import dataclasses
+
+    for wrong in maybe.wrong_answers():  # the boxed answer follows the short one here
+        assert run_claim(dataclasses.replace(maybe, short=wrong, answer=rf"\text{{{wrong}}}"), ctx).verdict == "failed"
+
+
+def test_an_option_nothing_rejects_leaves_the_answer_undecided(tmp_path):
+    r = run_claim(_choice("Maybe", _refutes_yes), Context(out_dir=tmp_path))
+    assert r.verdict == "failed" and "left: ['No', 'Maybe']" in r.evidence[-1].detail
+
+
+def test_a_failed_check_rejects_nothing(tmp_path):
+    r = run_claim(_choice("Maybe", _refutes_yes, _refutes_no_failing), Context(out_dir=tmp_path))
+    assert r.verdict == "failed" and "left: ['No', 'Maybe']" in r.evidence[-1].detail
+
+
+def test_the_boxed_answer_must_state_the_decided_one(tmp_path):
+    r = run_claim(_choice("Maybe", _refutes_yes, _refutes_no, answer=r"\text{Yes}"), Context(out_dir=tmp_path))
+    assert r.verdict == "failed" and "boxed answer does not state it" in r.evidence[-1].detail
+
+
+def test_a_claim_must_say_how_its_answer_is_bound():
+    with pytest.raises(ValueError, match="open_answer"):
+        Claim(id="z", title="t", points=None, statement="s", answer="a", proof="p", checks=(_true,))
+    with pytest.raises(ValueError, match="not among its options"):
+        Claim(id="z", title="t", points=None, statement="s", answer="a", proof="p", checks=(_refutes_yes,),
+              short="No", options=("No", "Maybe"))

@@ -2,7 +2,14 @@ import pytest
 import sympy as sp
 
 from theory.derivation import Derivation, Step, equivalent
-from theory.identities import distance_dot_derivation, unit_sphere_derivation, S, u, v, k
+from theory.identities import (
+    S,
+    distance_dot_derivation,
+    k,
+    u,
+    unit_sphere_derivation,
+    v,
+)
 from theory.logits import cross_entropy_derivation, lagrange_identity_holds
 
 
@@ -42,3 +49,14 @@ def test_equivalent_rejects_different():
 def test_latex_renders_aligned_chain():
     tex = distance_dot_derivation().latex()
     assert tex.startswith("\\begin{aligned}") and "linearity of the sum" in tex and tex.count("&=") == 3
+
+
+def test_a_derivation_without_steps_fails():
+    import sympy as sp
+
+    from proofs.checks import derivations_hold
+    from theory.derivation import Derivation
+
+    empty = Derivation("nothing", sp.Symbol("x"))
+    assert not empty.ok and not derivations_hold(empty)[0]
+    assert not derivations_hold()[0]

@@ -6,7 +6,12 @@ import operator
 import numpy as np
 import pytest
 
-from numerics.shapes.experiment import (JobFailed, experiment_dir, load_nn_grids, run_experiment)
+from numerics.shapes.experiment import (
+    JobFailed,
+    experiment_dir,
+    load_nn_grids,
+    run_experiment,
+)
 from numerics.shapes.probe import ENCODERS
 from numerics.shapes.train import Profile, Schedule
 

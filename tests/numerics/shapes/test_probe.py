@@ -5,9 +5,20 @@ import pytest
 import torch
 
 from numerics.shapes.models import Encoder
-from numerics.shapes.probe import (alignment, chance_level, check_unit_rows, embed, factor_entry, knn_accuracy,
-                                   linear_probe_accuracy, location_bins, nearest_neighbours, nn_grid,
-                                   pairwise_sq_dists, uniformity)
+from numerics.shapes.probe import (
+    alignment,
+    chance_level,
+    check_unit_rows,
+    embed,
+    factor_entry,
+    knn_accuracy,
+    linear_probe_accuracy,
+    location_bins,
+    nearest_neighbours,
+    nn_grid,
+    pairwise_sq_dists,
+    uniformity,
+)
 
 
 def _unit(rng, n, d):

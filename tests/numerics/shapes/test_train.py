@@ -11,8 +11,16 @@ import pytest
 import torch
 
 from numerics.shapes.models import Encoder
-from numerics.shapes.train import (PROFILES, TrainConfig, contrastive_step_loss, epoch_permutation,
-                                   reconstruction_loss, train, train_autoencoder, train_contrastive)
+from numerics.shapes.train import (
+    PROFILES,
+    TrainConfig,
+    contrastive_step_loss,
+    epoch_permutation,
+    reconstruction_loss,
+    train,
+    train_autoencoder,
+    train_contrastive,
+)
 
 
 def _images(n=24, seed=0):
