@@ -28,10 +28,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from numerics.shapes import FACTORS  # noqa: E402
 from numerics.shapes.experiment import Job, run_job  # noqa: E402
 from numerics.shapes.train import PROFILES, choose_device  # noqa: E402
 
-FACTORS = ("shape", "color", "location")
 MOVED = 0.1
 
 

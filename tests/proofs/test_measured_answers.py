@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from numerics.shapes import FACTORS
 from proofs import REGISTRY, load_all, run_claim
 from proofs.context import Context
 
-FACTORS = ("shape", "color", "location")
 CHANCE = {"shape": 1 / 3, "color": 1 / 9, "location": 1 / 9}
 
 
