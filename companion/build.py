@@ -36,7 +36,7 @@ def draw_figures(claim, ctx: Context) -> tuple[list[str], list[Evidence]]:
             paths.append(str(png.relative_to(ctx.out_dir)))
         except Exception as exc:
             failures.append(Evidence("experiment", False, f"figure {spec.name} failed: {type(exc).__name__}: {exc}",
-                                     f"figure {spec.name}"))
+                                     f"figure {spec.name}", settled=False))
     return paths, failures
 
 
@@ -51,15 +51,17 @@ def _cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
             stored = json.loads(path.read_text())
             if stored["key"] == key:
                 evidence = [Evidence(**{k: e[k] for k in ("kind", "passed", "detail", "name", "seconds")})
-                            for e in stored["evidence"]]
-                return ClaimResult(resolve(claim, ctx), evidence)
+                            for e in stored["evidence"] if e.get("settled", True)]
+                if len(evidence) == len(stored["evidence"]):
+                    return ClaimResult(resolve(claim, ctx), evidence)
         except (json.JSONDecodeError, KeyError, TypeError):
             pass
         except Exception:  # noqa: BLE001 - a measured answer that cannot be loaded: run_claim says why
             pass
     result = run_claim(claim, ctx)
-    atomic_write_text(path, json.dumps({"key": key, "evidence": [e.to_json() for e in result.evidence]},
-                                       indent=1))
+    if all(e.settled for e in result.evidence):  # a crash or an undecided solver is never cached
+        atomic_write_text(path, json.dumps({"key": key, "evidence": [e.to_json() for e in result.evidence]},
+                                           indent=1))
     return result
 
 

@@ -4,8 +4,9 @@
     companion check  [--profile fast|full] [--seed S] [--only ID,ID...] [--out DIR]
     companion figures --list
 
-Exit status: 0 success; 1 when a claim failed; 2 on a usage error.  Errors are printed as one
-line (``companion: error: ...``), never as a traceback (set COMPANION_DEBUG=1 to see one).
+Exit status: 0 success; 1 when a claim failed; 2 on a usage or output-path error (found before
+any work starts); 130 when interrupted.  Errors are printed as one line
+(``companion: error: ...``), never as a traceback (set COMPANION_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
@@ -42,11 +43,35 @@ def _select(only):
         raise UsageError(exc.args[0]) from None
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def _out_dir(path: Path) -> Path:
+    """The output folder, created now: a path that is a file, or a folder that cannot be made or
+    written, is a usage error before any work starts."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot create the folder: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {path}: the folder is not writable")
+    return path
+
+
 def _add_common(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--out", default=out_default, type=Path, help=f"output directory (default: {out_default})")
-    p.add_argument("--profile", default="fast", choices=PROFILES,
+    p.add_argument("--profile", default="fast", choices=sorted(PROFILES, key=lambda name: name != "fast"),
                    help="fast: a 2-core CPU in minutes (default); full: the homework's own settings")
-    p.add_argument("--seed", default=0, type=int, help="seed of every random choice (default: 0)")
+    p.add_argument("--seed", default=0, type=_seed, help="seed of every random choice, >= 0 (default: 0)")
     p.add_argument("--only", metavar="ID,ID...", help="restrict to these claim ids (e.g. q1,q2,q3)")
     p.add_argument("--force", action="store_true", help="recompute cached numerical and training results")
 
@@ -54,8 +79,8 @@ def _add_common(p: argparse.ArgumentParser, out_default: str) -> None:
 def cmd_key(args) -> int:
     from .build import build_key
 
-    _select(args.only)  # validate ids before any work
-    ctx = Context(profile=args.profile, seed=args.seed, out_dir=args.out, force=args.force)
+    _select(args.only)  # validate ids and the output folder before any work
+    ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force)
     summary = build_key(ctx, _ids(args.only), pdf=not args.no_pdf)
     results = summary["results"]
     failed = [r.claim.id for r in results if r.verdict != "verified"]
@@ -74,7 +99,7 @@ def cmd_check(args) -> int:
     from proofs import run_claim
 
     selected = _select(args.only)
-    ctx = Context(profile=args.profile, seed=args.seed, out_dir=args.out, force=args.force)
+    ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force)
     width = max([5] + [len(c.id) for c in selected])
     failed = 0
     print(f"{'claim':<{width}}  {'verdict':<8}  {'checks':>6}  kinds")
@@ -117,14 +142,21 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="companion", description="A verified answer key for 6.7960 Homework 4.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("key", help="build answer_key.{md,tex,pdf}, key.json and figures")
+    p = sub.add_parser("key", help="build answer_key.{md,tex,pdf}, key.json and figures",
+                       description="Run every claim's checks (or those of --only), draw the figures and write "
+                                   "answer_key.md, answer_key.tex, answer_key.pdf and key.json under --out. "
+                                   "Results and evidence are cached there; a rerun reuses them.")
     _add_common(p, "out")
     p.add_argument("--no-pdf", action="store_true", help="skip compiling the PDF")
     p.set_defaults(func=cmd_key)
-    p = sub.add_parser("check", help="run the claims' checks and print one row per claim")
+    p = sub.add_parser("check", help="run the claims' checks and print one row per claim",
+                       description="Run the checks of every claim (or those of --only) and print one row per "
+                                   "claim with its verdict, then the failing evidence. Writes no document.")
     _add_common(p, "out")
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("figures", help="list the solution figures and the question each illustrates")
+    p = sub.add_parser("figures", help="list the solution figures and the question each illustrates",
+                       description="List the solution figures (companion key draws them) with the question "
+                                   "each illustrates and its caption.")
     p.add_argument("--list", action="store_true", help="list figure names with their question")
     p.add_argument("--only", metavar="ID,ID...", help="restrict to these claim ids")
     p.set_defaults(func=cmd_figures)

@@ -104,6 +104,8 @@ def validate(groups: Sequence[Any], *, unit_tol: float = UNIT_TOL) -> Config:
     naming the group and row for a non-unit row, mixed dimensions, an empty group, fewer than
     two groups or a non-finite value.
     """
+    if isinstance(unit_tol, bool) or not isinstance(unit_tol, numbers.Real) or not 0 <= unit_tol < 1:
+        raise ValueError(f"unit_tol must be a number in [0, 1), got {unit_tol!r}")
     if isinstance(groups, np.ndarray) and groups.ndim == 3:
         groups = list(groups)
     try:
@@ -361,6 +363,8 @@ def decide(groups, *, tol: float = TIE_TOL, chunk: int = 2048) -> Decision:
     Returns a :class:`Decision`; ``failure`` is ``(i, x, ys)`` for the worst anchor when it fails
     (see :func:`find_failure`).  ``tol`` is ignored in exact mode (ties decided exactly).
     """
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 <= tol < math.inf:
+        raise ValueError(f"tol must be a finite non-negative number, got {tol!r}")
     cfg = _config(groups)
     N, sizes, starts = cfg.N, np.array(cfg.sizes), cfg.starts
     labels = cfg.labels

@@ -124,6 +124,14 @@ def diagonal_cross_entropy(logits: torch.Tensor) -> torch.Tensor:
     return _diag_ce(logits)
 
 
+def _finite_logits(logits: torch.Tensor, cause: str) -> torch.Tensor:
+    """The logits of finite inputs can still overflow (a tiny temperature, huge features): that
+    is an error naming the cause, not a NaN loss."""
+    if not bool(torch.isfinite(logits).all()):
+        raise ValueError(f"the logits overflow to infinity: {cause}")
+    return logits
+
+
 def _diag_ce(logits: torch.Tensor) -> torch.Tensor:
     # -log softmax(l_i)[i] = log(1 + sum_{j != i} e^{l_ij - l_ii}) = softplus(z_i) with
     # z_i = logsumexp_{j != i}(l_ij - l_ii).  Unlike logsumexp(l_i) - l_ii, this keeps full
@@ -167,7 +175,7 @@ def contrastive_loss(fx: torch.Tensor, fy: torch.Tensor) -> torch.Tensor:
     ``-log softmax(fx fy^T)[i, i]``.  The expectation in Eq. (1) is the mean of this over draws.
     """
     fx, fy = _check_pair(fx, fy, "fx", "fy")
-    return _diag_ce(fx @ fy.T)
+    return _diag_ce(_finite_logits(fx @ fy.T, "the features' scale is too large for the dtype"))
 
 
 def contrastive_loss_naive(fx: torch.Tensor, fy: torch.Tensor) -> torch.Tensor:
@@ -187,7 +195,7 @@ def dual_encoder_loss(f1x: torch.Tensor, f2x: torch.Tensor) -> torch.Tensor:
     0-dim tensor ``(1/N) sum_i -log softmax(f1x f2x^T)[i, i]``.
     """
     f1x, f2x = _check_pair(f1x, f2x, "f1x", "f2x")
-    return _diag_ce(f1x @ f2x.T)
+    return _diag_ce(_finite_logits(f1x @ f2x.T, "the features' scale is too large for the dtype"))
 
 
 def dual_encoder_loss_naive(f1x: torch.Tensor, f2x: torch.Tensor) -> torch.Tensor:
@@ -210,7 +218,8 @@ def info_nce(z: torch.Tensor, z_pos: torch.Tensor, tau: float = 0.07) -> torch.T
     """
     tau = check_tau(tau)
     z, z_pos = _check_pair(z, z_pos, "z", "z_pos")
-    return _diag_ce((z @ z_pos.T) / tau)
+    return _diag_ce(_finite_logits((z @ z_pos.T) / tau, f"tau = {float(tau):g} is too small for the features' "
+                                   "scale and dtype"))
 
 
 def info_nce_naive(z: torch.Tensor, z_pos: torch.Tensor, tau: float = 0.07) -> torch.Tensor:

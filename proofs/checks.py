@@ -27,9 +27,18 @@ Z3_RLIMIT = 50_000_000
 Z3_WALL_TIMEOUT_MS = 600_000
 
 
+class Undecided(Exception):
+    """A solver stopped without a verdict (out of time or resources): not a fact about the
+    mathematics, so the evidence that carries it is not cached."""
+
+
 def z3_proves(claim, name: str, *, rlimit: int = Z3_RLIMIT, timeout_ms: int = Z3_WALL_TIMEOUT_MS) -> tuple[bool, str]:
     """Prove a z3 formula valid by showing its negation unsatisfiable within ``rlimit`` resource
-    units (deterministic) and ``timeout_ms`` of wall-clock time (a backstop)."""
+    units (deterministic) and ``timeout_ms`` of wall-clock time (a backstop).
+
+    z3 catches Ctrl-C itself and answers "unknown" (reason "canceled"): that is raised again as
+    ``KeyboardInterrupt``, so an interrupt ends the run instead of becoming a failed check.  Any
+    other "unknown" raises :class:`Undecided`."""
     import z3
 
     s = z3.Solver()
@@ -41,7 +50,10 @@ def z3_proves(claim, name: str, *, rlimit: int = Z3_RLIMIT, timeout_ms: int = Z3
         return True, f"z3: {name} is valid (negation unsat)"
     if r == z3.sat:
         return False, f"z3: {name} has a counterexample: {s.model()}"
-    return False, f"z3: {name} undecided ({s.reason_unknown()})"
+    reason = s.reason_unknown()
+    if "cancel" in reason or "interrupt" in reason:
+        raise KeyboardInterrupt(f"z3 was interrupted while proving {name}")
+    raise Undecided(f"z3: {name} undecided ({reason})")
 
 
 def hypothesis_holds(prop: Callable, strategies: Iterable, *, max_examples: int = 300,

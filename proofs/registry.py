@@ -51,10 +51,13 @@ class Evidence:
     detail: str
     name: str = ""
     seconds: float = 0.0
+    #: a verdict of the mathematics; False when the check crashed or could not decide (a solver
+    #: out of time): such evidence fails its claim but is never cached, so a rerun recomputes it
+    settled: bool = True
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "passed": bool(self.passed), "detail": self.detail,
-                "name": self.name, "seconds": round(self.seconds, 3)}
+                "name": self.name, "seconds": round(self.seconds, 3), "settled": bool(self.settled)}
 
 
 @dataclass(frozen=True)
@@ -70,14 +73,15 @@ class Check:
 
     def run(self, ctx, claim: "Claim | None" = None) -> Evidence:
         t0 = time.perf_counter()
+        settled = True
         try:
             passed, detail = self.fn(ctx, claim) if self.judges_answer else self.fn(ctx)
             passed = bool(passed)
-        except Exception as exc:  # a crashing check is failed evidence, never a pass
+        except Exception as exc:  # a crashing check is failed evidence, never a pass, never cached
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
-            passed, detail = False, f"check raised {type(exc).__name__}: {exc}{where}"
-        return Evidence(self.kind, passed, str(detail), self.name, time.perf_counter() - t0)
+            passed, detail, settled = False, f"check raised {type(exc).__name__}: {exc}{where}", False
+        return Evidence(self.kind, passed, str(detail), self.name, time.perf_counter() - t0, settled)
 
 
 def check(kind: str, name: str | None = None, *, rejects: Iterable = ()):
@@ -235,9 +239,12 @@ def run_check(c: Check, ctx, claim: Claim) -> Evidence:
     if c.judges_answer or getattr(ctx, "force", False):
         return c.run(ctx, claim)
     key = _memo_key(c, ctx)
-    if key not in _MEMO:
-        _MEMO[key] = c.run(ctx, claim)
-    return _MEMO[key]
+    if key in _MEMO:
+        return _MEMO[key]
+    evidence = c.run(ctx, claim)
+    if evidence.settled:
+        _MEMO[key] = evidence
+    return evidence
 
 
 def run_claim(claim: Claim, ctx, *, progress: Callable[[str], None] | None = None) -> ClaimResult:
@@ -247,7 +254,7 @@ def run_claim(claim: Claim, ctx, *, progress: Callable[[str], None] | None = Non
         claim = resolve(claim, ctx)
     except Exception as exc:
         why = f"the answer could not be measured: {type(exc).__name__}: {exc}"
-        return ClaimResult(claim, [Evidence(c.kind, False, why, c.name) for c in claim.checks])
+        return ClaimResult(claim, [Evidence(c.kind, False, why, c.name, settled=False) for c in claim.checks])
     result = ClaimResult(claim)
     for c in claim.checks:
         if progress:

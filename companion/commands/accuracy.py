@@ -17,23 +17,30 @@ JSON format
         {"angles": [150, 163.5, 176]}      or angles on the unit circle (d = 2)
       ],
       "angle_unit": "degrees",             optional: "degrees" (default) or "radians"
-      "tolerance": 1e-9                    optional: float tie tolerance
-    }
+      "tolerance": 1e-9,                   optional: float tie tolerance (float input only)
+      "unit_tolerance": 1e-9               optional: how far | ||x||^2 - 1 | may be (float input
+    }                                      only; 1e-6 reads float32 rows)
 
 The top level may also be the bare list of groups.  Coordinates are JSON integers, JSON
 floats, or strings holding an exact rational (``"3/5"``, ``"-0.8"``, ``"1"``).  When no
 coordinate is a float (integers and strings only) the decision is exact (``Fraction``
 arithmetic: unit rows are checked exactly and ties are decided exactly).  Otherwise everything
-is float64: a row must satisfy ``| ||x||^2 - 1 | <= 1e-9`` and a logit gap within the
-tolerance counts as a tie (a failure).  Angles give float points ``(cos a, sin a)``.  Rows are
+is float64: a row must satisfy ``| ||x||^2 - 1 | <= unit_tolerance`` and a logit gap within the
+tolerance counts as a tie (a failure); in exact mode a tolerance is an error, since ties are
+decided exactly.  Exact numbers are bounded: at most 400 in a decimal exponent and 1,000
+digits, so that no input makes the exact arithmetic run away.  Angles give float points ``(cos a, sin a)``.  Rows are
 never normalized: a non-unit row is an error naming the group and row (groups, rows and
 coordinates are numbered from 1 in messages of this command, from 0 in the library).
+
+Exit status: 0 when the accuracy is perfect (Yes), 3 when it is not (No), 2 for an input error
+(one line), so that scripts can branch on the answer; ``--json`` prints ``"answer"`` too.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -55,16 +62,30 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+#: Bounds on exact numbers: a decimal exponent and a digit count beyond these would make the
+#: exact arithmetic build numbers of millions of digits.
+MAX_EXPONENT, MAX_DIGITS = 400, 1000
+EXIT_NO = 3
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)")
+
+
 def _scalar(v, where: str):
     if isinstance(v, bool) or v is None:
         raise ValueError(f"{where}: expected a number or a string like \"3/5\", got {v!r}")
     if isinstance(v, int):
+        if v.bit_length() > MAX_DIGITS * 3.33:
+            raise ValueError(f"{where}: an integer of more than {MAX_DIGITS} digits is beyond the limit")
         return v
     if isinstance(v, float):
         if not math.isfinite(v):
             raise ValueError(f"{where}: value is not finite: {v!r}")
         return v
     if isinstance(v, str):
+        digits = sum(ch.isdigit() for ch in v)
+        exps = [int(e) for e in _EXPONENT.findall(v[:2 * MAX_DIGITS])]
+        if digits > MAX_DIGITS or any(abs(e) > MAX_EXPONENT for e in exps):
+            raise ValueError(f"{where}: {v[:40]!r}{'...' if len(v) > 40 else ''} is beyond the limits of exact "
+                             f"numbers (at most {MAX_DIGITS} digits and exponents within +-{MAX_EXPONENT})")
         try:
             return Fraction(v.strip())
         except (ValueError, ZeroDivisionError):
@@ -72,23 +93,29 @@ def _scalar(v, where: str):
     raise ValueError(f"{where}: expected a number or a string like \"3/5\", got {v!r}")
 
 
-def parse_config(data) -> tuple[list, float]:
-    """JSON value -> (groups, tolerance).  Raises ValueError naming the group and row."""
-    from numerics.geometry import TIE_TOL
+def parse_config(data) -> tuple[list, float, float, bool]:
+    """JSON value -> (groups, tie tolerance, unit tolerance, whether a tolerance was given).
+    Raises ValueError naming the group and row."""
+    from numerics.geometry import TIE_TOL, UNIT_TOL
 
-    unit, tol = "degrees", TIE_TOL
+    unit, tol, unit_tol, given = "degrees", TIE_TOL, UNIT_TOL, False
     if isinstance(data, dict):
         if "groups" not in data:
             raise ValueError("the JSON object needs a \"groups\" list")
-        unknown = set(data) - {"groups", "angle_unit", "tolerance"}
+        unknown = set(data) - {"groups", "angle_unit", "tolerance", "unit_tolerance"}
         if unknown:
-            raise ValueError(f"unknown key(s) {sorted(unknown)}; expected groups, angle_unit, tolerance")
+            raise ValueError(f"unknown key(s) {sorted(unknown)}; expected groups, angle_unit, tolerance, "
+                             "unit_tolerance")
+        given = "tolerance" in data or "unit_tolerance" in data
+        unit_tol = data.get("unit_tolerance", UNIT_TOL)
+        if not isinstance(unit_tol, (int, float)) or isinstance(unit_tol, bool) or not 0 <= unit_tol < 1:
+            raise ValueError(f"unit_tolerance must be a number in [0, 1), got {unit_tol!r}")
         unit = data.get("angle_unit", "degrees")
         if unit not in ("degrees", "radians"):
             raise ValueError(f"angle_unit must be \"degrees\" or \"radians\", got {unit!r}")
         tol = data.get("tolerance", TIE_TOL)
-        if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not tol >= 0:
-            raise ValueError(f"tolerance must be a non-negative number, got {tol!r}")
+        if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0 <= tol < math.inf:
+            raise ValueError(f"tolerance must be a finite non-negative number, got {tol!r}")
         data = data["groups"]
     if not isinstance(data, list):
         raise ValueError("groups must be a JSON list of groups")
@@ -119,7 +146,7 @@ def parse_config(data) -> tuple[list, float]:
                 raise ValueError(f"group {gi} row {r}: expected a list of coordinates, got {row!r}")
             rows.append([_scalar(v, f"group {gi} row {r}") for v in row])
         groups.append(rows)
-    return groups, float(tol)
+    return groups, float(tol), float(unit_tol), given
 
 
 def _one_based(msg: str) -> str:
@@ -133,13 +160,16 @@ def _fmt(v) -> str:
     return str(v) if isinstance(v, Fraction) else f"{float(v):.6g}"
 
 
-def analyse(groups, tol: float) -> dict:
+def analyse(groups, tol: float, unit_tol: float | None = None, tolerance_given: bool = False) -> dict:
     from numerics import geometry as geo
 
     try:
-        cfg = geo.validate(groups)
+        cfg = geo.validate(groups, unit_tol=geo.UNIT_TOL if unit_tol is None else unit_tol)
     except ValueError as exc:
         raise ValueError(_one_based(str(exc))) from None
+    if cfg.exact and tolerance_given:
+        raise ValueError("a tolerance was given, but every coordinate is exact (integers or strings): ties and "
+                         "unit rows are decided exactly; remove the tolerance, or give float coordinates")
     dec = geo.decide(cfg, tol=tol)
     res = {"perfect": dec.perfect, "answer": "Yes" if dec.perfect else "No",
            "arithmetic": "exact" if cfg.exact else f"float64, tie tolerance {tol:g}",
@@ -178,9 +208,15 @@ def run(args) -> int:
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc}")
-    groups, tol = parse_config(data)
-    res = analyse(groups, tol)
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: the JSON is nested too deeply") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text: {exc.reason}") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise ValueError(f"{path}: {exc}") from None
+    groups, tol, unit_tol, given = parse_config(data)
+    res = analyse(groups, tol, unit_tol, given)
     out = None
     if not args.no_plot:
         out = Path(args.out) if args.out else path.with_suffix(".accuracy.png")
@@ -188,15 +224,17 @@ def run(args) -> int:
 
         from figures import geometry as figs
         from figures.style import RC
+        from numerics.atomic import atomic_write
 
         if res["d"] == 2:
             fig = figs.plot_configuration({"title": path.name, "groups": res["groups"],
                                            "perfect": res["perfect"], "failure": res["failure"]})
         else:
             fig = figs.plot_gaps(res)
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.suffix:
+            out = out.with_suffix(".png")  # the path reported is the path written
         with plt.rc_context(RC):
-            fig.savefig(out)
+            atomic_write(out, lambda fh: fig.savefig(fh, format=out.suffix[1:]), "wb")
         plt.close(fig)
     if args.json:
         slim = {k: v for k, v in res.items() if k not in ("groups", "gaps", "labels")}
@@ -206,4 +244,4 @@ def run(args) -> int:
         print(report(res))
         if out:
             print(f"plot written to {out}")
-    return 0
+    return 0 if res["perfect"] else EXIT_NO

@@ -23,6 +23,7 @@ takes.
 from __future__ import annotations
 
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,40 @@ def load_dataset(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     return images, factors
 
 
+class _DataUnpickler(pickle.Unpickler):
+    """Admits only what a pickled dict of numpy arrays needs: arrays, dtypes and scalars (dicts,
+    lists, numbers and strings need no global).  Any other global, such as ``os.system`` in a
+    crafted file, is refused before anything runs."""
+
+    _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"),
+                ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+
+    def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        if module in ("numpy.dtypes", "numpy") and name.endswith("DType"):  # numpy 2's dtype classes
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refused to load {module}.{name}: only numpy arrays, dicts, lists and "
+                                     "numbers are read from a data file")
+
+
+def read_npy_data(path):
+    """A ``.npy`` file's content without running code: plain arrays through ``np.load`` with
+    pickles disabled, object arrays (a pickled dict, as the homework's file is) through
+    :class:`_DataUnpickler`."""
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            _shape, _fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            _shape, _fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        if not dtype.hasobject:
+            fh.seek(0)
+            return np.load(fh, allow_pickle=False)
+        return _DataUnpickler(fh).load()
+
+
 def load_homework_npy(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Load the homework's ``shapes_dataset_6s898.npy`` (a pickled dict with key ``imgs``).
 
@@ -263,9 +298,11 @@ def load_homework_npy(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
 
     path = Path(path)
     try:
-        obj = np.load(path, allow_pickle=True)
+        obj = read_npy_data(path)
         if isinstance(obj, np.ndarray) and obj.dtype == object and obj.shape == ():
             obj = obj.item()
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     except Exception as exc:
         raise ValueError(f"{path} is corrupt or not a .npy file: {type(exc).__name__}: {exc}") from exc
     if not isinstance(obj, dict) or "imgs" not in obj:

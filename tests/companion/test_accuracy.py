@@ -5,7 +5,7 @@ import json
 import pytest
 
 from companion.cli import main
-from companion.commands.accuracy import parse_config
+from companion.commands.accuracy import EXIT_NO, parse_config
 
 TIE = {"groups": [[[1, 0], ["12/13", "5/13"], ["4/5", "3/5"], ["3/5", "4/5"]],
                   {"vectors": [["3/5", "-4/5"], ["5/13", "-12/13"], [0, -1]]},
@@ -20,7 +20,7 @@ def write(tmp_path, data, name="cfg.json"):
 
 def test_exact_tie_is_no_with_the_failing_choice(tmp_path, capsys):
     p = write(tmp_path, TIE)
-    assert main(["accuracy", str(p), "--out", str(tmp_path / "plot.png")]) == 0
+    assert main(["accuracy", str(p), "--out", str(tmp_path / "plot.png")]) == EXIT_NO
     out = capsys.readouterr().out
     assert out.startswith("perfect accuracy: No")
     assert "arithmetic: exact" in out
@@ -39,7 +39,7 @@ def test_angles_yes_and_default_plot_path(tmp_path, capsys):
 
 def test_json_output_and_higher_dimension_plot(tmp_path, capsys):
     p = write(tmp_path, [[[1, 0, 0]], [[0, 1, 0], [0, 0, 1]], [[0, 0, 1]]])   # shared point
-    assert main(["accuracy", str(p), "--json", "--out", str(tmp_path / "g.png")]) == 0
+    assert main(["accuracy", str(p), "--json", "--out", str(tmp_path / "g.png")]) == EXIT_NO
     res = json.loads(capsys.readouterr().out)
     assert res["answer"] == "No" and res["d"] == 3 and res["failure"] is not None
     assert (tmp_path / "g.png").stat().st_size > 0
@@ -79,6 +79,49 @@ def test_missing_file_and_bad_json(tmp_path, capsys):
 
 
 def test_parse_config_exactness():
-    groups, tol = parse_config({"groups": [[[1, 0]], [["0.6", "0.8"]]], "tolerance": 1e-6})
+    groups, tol, unit_tol, given = parse_config({"groups": [[[1, 0]], [["0.6", "0.8"]]], "tolerance": 1e-6})
     from fractions import Fraction
-    assert groups[1][0] == [Fraction(3, 5), Fraction(4, 5)] and tol == 1e-6
+    assert groups[1][0] == [Fraction(3, 5), Fraction(4, 5)] and tol == 1e-6 and given
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"groups": [[[1, 0]], [["1e999999999", "0"]]]}, "group 2 row 1: '1e999999999' is beyond the limits"),
+    ({"groups": [[[1, 0]], [["1e-99999999", "1"]]]}, "beyond the limits"),
+    ({"groups": [[[1, 0]], [["1" * 2000 + "/3", "0"]]]}, "beyond the limits"),
+    ({"groups": [[[1, 0]], [["3/5", "4/5"]]], "tolerance": 1e-6}, "every coordinate is exact"),
+    ({"groups": [[[1, 0]], [[0, 1]]], "tolerance": float("nan")}, "tolerance must be"),
+])
+def test_hostile_numbers_give_one_line_quickly(tmp_path, capsys, data, message):
+    import time
+
+    p = tmp_path / "h.json"
+    p.write_text(json.dumps(data))
+    t0 = time.perf_counter()
+    assert main(["accuracy", str(p), "--no-plot"]) == 2
+    assert time.perf_counter() - t0 < 5
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_deep_json_is_one_line(tmp_path, capsys):
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["accuracy", str(p), "--no-plot"]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_float32_rows_with_a_unit_tolerance(tmp_path, capsys):
+    import numpy as np
+
+    rows = np.array([[0.6, 0.8], [1.0, 0.0]], dtype=np.float32).astype(float).tolist()
+    p = write(tmp_path, {"groups": [[rows[0]], [[0.0, 1.0]]], "unit_tolerance": 1e-6})
+    assert main(["accuracy", str(p), "--no-plot"]) == 0
+    p = write(tmp_path, {"groups": [[rows[0]], [[0.0, 1.0]]]})
+    assert main(["accuracy", str(p), "--no-plot"]) == 2
+
+
+def test_plot_path_reported_is_written(tmp_path, capsys):
+    p = write(tmp_path, [[[1, 0]], [[0, 1]]])
+    assert main(["accuracy", str(p), "--out", str(tmp_path / "plot")]) == 0
+    assert "plot written to " + str(tmp_path / "plot.png") in capsys.readouterr().out
+    assert (tmp_path / "plot.png").stat().st_size > 0

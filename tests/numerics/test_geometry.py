@@ -202,3 +202,9 @@ def test_exact_mode_only_without_floats():
 def test_build_case_rejects_unknown_mode():
     with pytest.raises(ValueError, match="unknown mode"):
         build_case("exact9", [[0], [1]])
+
+
+@pytest.mark.parametrize("tol", [-0.5, float("nan"), float("inf"), "x"])
+def test_a_bad_tolerance_is_refused(tol):
+    with pytest.raises(ValueError, match="tol"):
+        geo.perfect_accuracy([[[1.0, 0.0]], [[0.0, 1.0]]], tol=tol)

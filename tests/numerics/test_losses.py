@@ -253,3 +253,14 @@ def test_bad_logits():
 def test_numpy_input_is_accepted():
     a = np.asarray(simplex(3))
     assert abs(L.contrastive_loss(a, a).item() - math.log(1 + 2 * math.exp(-1.5))) <= 1e-12
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda z: L.info_nce(z, z, 1e-310), "tau = 1e-310 is too small"),
+    (lambda z: L.contrastive_loss(z * 1e200, z * 1e200), "features. scale"),
+    (lambda z: L.dual_encoder_loss(z * 1e200, z * 1e200), "features. scale"),
+])
+def test_overflowing_logits_are_an_error_not_nan(call, message):
+    z = torch.nn.functional.normalize(torch.randn(4, 3, dtype=torch.float64), dim=1)
+    with pytest.raises(ValueError, match=message):
+        call(z)

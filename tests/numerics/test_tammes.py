@@ -140,3 +140,18 @@ def test_search_is_deterministic_for_a_seed():
     a = tammes(9, 3, seed=4, restarts=3, hops=2)
     b = tammes(9, 3, seed=4, restarts=3, hops=2)
     assert np.array_equal(a, b)
+
+
+def test_budget_bounds_the_wall_time():
+    import time
+
+    t0 = time.perf_counter()
+    x = tammes(2000, 3, budget=5)
+    assert time.perf_counter() - t0 < 5 + 4 and x.shape == (2000, 3)
+
+
+@pytest.mark.parametrize("bad, message", [({"seed": -1}, "seed"), ({"hops": -1}, "hops"),
+                                          ({"budget": "x"}, "budget"), ({"restarts": 0}, "restarts")])
+def test_bad_arguments_name_the_parameter(bad, message):
+    with pytest.raises(ValueError, match=message):
+        tammes(10, 3, **bad)

@@ -157,3 +157,38 @@ def test_homework_npy_bad_files(tmp_path):
     p.write_bytes(b"not a numpy file" + pickle.dumps(1))
     with pytest.raises(ValueError, match="corrupt"):
         rnd.load_dataset(p)
+
+
+class _Payload:
+    """Pickles as a call to os.system: loading it with a plain unpickler runs a shell command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_malicious_npy_is_refused_and_its_payload_never_runs(tmp_path):
+    marker = tmp_path / "ran"
+    p = tmp_path / "evil.npy"
+    np.save(p, np.array({"imgs": _Payload(marker)}, dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="refused to load posix.system|refused to load os.system"):
+        rnd.load_homework_npy(p)
+    assert not marker.exists()
+
+
+def test_the_restricted_reader_reads_what_np_load_reads(tmp_path):
+    from numerics.shapes.render import read_npy_data
+
+    data = {"imgs": np.arange(24, dtype=np.uint8).reshape(1, 2, 4, 3), "labels": [1, 2], "name": "x",
+            "scale": np.float32(0.5)}
+    p = tmp_path / "d.npy"
+    np.save(p, data, allow_pickle=True)
+    got = read_npy_data(p).item()
+    assert np.array_equal(got["imgs"], data["imgs"]) and got["labels"] == [1, 2] and got["name"] == "x"
+    assert got["scale"] == np.float32(0.5)
+    np.save(tmp_path / "plain.npy", np.eye(3))
+    assert np.array_equal(read_npy_data(tmp_path / "plain.npy"), np.eye(3))
