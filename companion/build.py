@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 from proofs import claims, run_claim
 from proofs.context import Context, atomic_write_text, code_fingerprint
@@ -40,7 +44,7 @@ def draw_figures(claim, ctx: Context) -> tuple[list[str], list[Evidence]]:
     return paths, failures
 
 
-def _cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
+def cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
     """Run a claim's checks, or reuse the evidence of an identical earlier run (same code,
     profile and seed) from ``results/evidence/ID.json``."""
     path = ctx.results_dir / "evidence" / f"{claim.id}.json"
@@ -76,14 +80,77 @@ def evaluate(ctx: Context, only=None, *, reuse: bool = True) -> list[ClaimResult
     for claim in bar:
         if hasattr(bar, "set_postfix_str"):
             bar.set_postfix_str(claim.id)
-        result = _cached_evidence(claim, ctx, fingerprint) if reuse else run_claim(claim, ctx)
+        result = cached_evidence(claim, ctx, fingerprint) if reuse else run_claim(claim, ctx)
         result.figures, failures = draw_figures(claim, ctx)
         result.evidence.extend(failures)
         results.append(result)
     return results
 
 
-def key_json(results: list[ClaimResult], ctx: Context) -> dict:
+class OutDirBusy(Exception):
+    """Another run holds the output folder's lock."""
+
+
+@contextlib.contextmanager
+def out_lock(out_dir: Path):
+    """Hold ``OUT/.companion.lock`` for the whole run: a second run on the same folder stops at
+    once with :class:`OutDirBusy` instead of interleaving its files with the first one's."""
+    import fcntl
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / ".companion.lock"
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise OutDirBusy(f"{out_dir} is in use by another companion run ({holder}); wait for it to finish") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def new_run_id() -> str:
+    """The name of one run (its start, to the microsecond): each entry of key.json records it."""
+    import datetime
+
+    return datetime.datetime.now().astimezone().isoformat(timespec="microseconds")
+
+
+def _previous_claims(ctx: Context) -> dict:
+    """The claims of ``OUT/key.json`` when it was written for the same profile and seed."""
+    try:
+        old = json.loads((ctx.out_dir / "key.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    if old.get("profile") != ctx.profile or old.get("seed") != ctx.seed:
+        return {}
+    return old.get("claims", {}) if isinstance(old.get("claims"), dict) else {}
+
+
+def _restored(claim, stored: dict, ctx: Context) -> ClaimResult | None:
+    """A claim's entry of an earlier key.json as a result (its verdict, evidence and figures)."""
+    try:
+        base = resolve(claim, ctx) if claim.measured else claim
+        c = dataclasses.replace(base, short=stored["short"], answer=stored["answer"])
+        fields = ("kind", "passed", "detail", "name", "seconds")
+        result = ClaimResult(c, [Evidence(**{k: e[k] for k in fields}) for e in stored["evidence"]],
+                             list(stored.get("figures", [])))
+        result.run = stored.get("run")
+        return result
+    except Exception:  # noqa: BLE001 - an unreadable old entry is left out, not trusted
+        return None
+
+
+def key_json(results: list[ClaimResult], ctx: Context, run_id: str | None = None) -> dict:
+    run_id = run_id or new_run_id()
     return {
         "profile": ctx.profile,
         "seed": ctx.seed,
@@ -97,6 +164,7 @@ def key_json(results: list[ClaimResult], ctx: Context) -> dict:
                 "points": r.claim.points,
                 "evidence": [e.to_json() for e in r.evidence],
                 "figures": r.figures,
+                "run": getattr(r, "run", None) or run_id,
             }
             for r in results
         },
@@ -110,7 +178,20 @@ def build_key(ctx: Context, only=None, *, pdf: bool = True, results: list[ClaimR
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     if results is None:
         results = evaluate(ctx, only)
-    data = key_json(results, ctx)
+    evaluated = list(results)
+    if only is not None:  # merge: the claims left out keep their last entry (and its run)
+        fresh = {r.claim.id: r for r in results}
+        previous = _previous_claims(ctx)
+        merged = []
+        for claim in claims():
+            if claim.id in fresh:
+                merged.append(fresh[claim.id])
+            elif claim.id in previous:
+                old = _restored(claim, previous[claim.id], ctx)
+                if old is not None:
+                    merged.append(old)
+        results = merged
+    data = key_json(results, ctx, new_run_id())
     out = ctx.out_dir
     atomic_write_text(out / "key.json", json.dumps(data, indent=1, default=str))
     atomic_write_text(out / "answer_key.md", render.markdown(results, ctx))
@@ -122,7 +203,8 @@ def build_key(ctx: Context, only=None, *, pdf: bool = True, results: list[ClaimR
     if pdf_path is not None:
         render.compile_pdf(out / "answer_key_short.tex")
     return {
-        "results": results,
+        "results": evaluated,
+        "key": results,
         "pdf": pdf_path,
         "seconds": time.perf_counter() - t0,
     }

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from proofs.context import PROFILES, Context
 
+from .build import OutDirBusy
+
 
 class UsageError(Exception):
     """Bad input from the user: exit status 2."""
@@ -77,11 +79,12 @@ def _add_common(p: argparse.ArgumentParser, out_default: str) -> None:
 
 
 def cmd_key(args) -> int:
-    from .build import build_key
+    from .build import build_key, out_lock
 
     _select(args.only)  # validate ids and the output folder before any work
     ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force)
-    summary = build_key(ctx, _ids(args.only), pdf=not args.no_pdf)
+    with out_lock(ctx.out_dir):
+        summary = build_key(ctx, _ids(args.only), pdf=not args.no_pdf)
     results = summary["results"]
     failed = [r.claim.id for r in results if r.verdict != "verified"]
     out = ctx.out_dir
@@ -92,26 +95,33 @@ def cmd_key(args) -> int:
         print("no TeX engine (pdflatex) found: answer_key.pdf not written")
     print(f"{len(results) - len(failed)}/{len(results)} claims verified in {summary['seconds']:.1f} s"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    kept = len(summary["key"]) - len(results)
+    if kept > 0:
+        print(f"key.json and the documents also keep {kept} claims of earlier runs (their 'run' says which)")
     return 1 if failed else 0
 
 
 def cmd_check(args) -> int:
-    from proofs import run_claim
+    from proofs.context import code_fingerprint
+
+    from .build import cached_evidence, out_lock
 
     selected = _select(args.only)
     ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force)
+    fingerprint = code_fingerprint()
     width = max([5] + [len(c.id) for c in selected])
     failed = 0
     print(f"{'claim':<{width}}  {'verdict':<8}  {'checks':>6}  kinds")
-    for claim in selected:
-        r = run_claim(claim, ctx)
-        failed += r.verdict != "verified"
-        passed = sum(e.passed for e in r.evidence)
-        print(f"{claim.id:<{width}}  {r.verdict:<8}  {passed:>2}/{len(r.evidence):<3}  "
-              f"{', '.join(claim.kinds)}", flush=True)
-        for e in r.evidence:
-            if not e.passed:
-                print(f"{'':<{width}}    failed {e.kind}: {e.name}: {e.detail}")
+    with out_lock(ctx.out_dir):
+        for claim in selected:
+            r = cached_evidence(claim, ctx, fingerprint)  # evidence of the same code, profile and seed is reused
+            failed += r.verdict != "verified"
+            passed = sum(e.passed for e in r.evidence)
+            print(f"{claim.id:<{width}}  {r.verdict:<8}  {passed:>2}/{len(r.evidence):<3}  "
+                  f"{', '.join(claim.kinds)}", flush=True)
+            for e in r.evidence:
+                if not e.passed:
+                    print(f"{'':<{width}}    failed {e.kind}: {e.name}: {e.detail}")
     return 1 if failed else 0
 
 
@@ -173,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except UsageError as exc:
+        print(f"companion: error: {exc}", file=sys.stderr)
+        return 2
+    except OutDirBusy as exc:
         print(f"companion: error: {exc}", file=sys.stderr)
         return 2
     except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:

@@ -194,14 +194,33 @@ def compile_pdf(tex_path: Path, *, timeout: int = 300) -> Path | None:
     engine = tex_engine()
     if engine is None:
         return None
+    import os
+    import shutil
+    import tempfile
+
+    from numerics.atomic import atomic_write
+
     tex_path = Path(tex_path)
-    cmd = [engine, "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
-    for _ in range(2):
-        proc = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0:
-            log = proc.stdout.splitlines()
-            err = next((ln for ln in log if ln.startswith("!")), "unknown error")
-            raise RuntimeError(f"pdflatex failed on {tex_path.name}: {err} (see {tex_path.with_suffix('.log')})")
-    for ext in (".aux", ".out", ".toc"):  # keep the log for inspection, drop the rest
-        tex_path.with_suffix(ext).unlink(missing_ok=True)
-    return tex_path.with_suffix(".pdf")
+    # Build in a private folder next to the .tex (figures resolve from the .tex's folder), then
+    # move the PDF into place whole: a reader or an interrupted run never sees half a PDF.
+    build = Path(tempfile.mkdtemp(dir=tex_path.parent, prefix=".pdf-build-"))
+    try:
+        cmd = [engine, "-interaction=nonstopmode", "-halt-on-error", f"-output-directory={build.name}",
+               tex_path.name]
+        for _ in range(2):
+            proc = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout)
+            if proc.returncode != 0:
+                log = proc.stdout.splitlines()
+                err = next((ln for ln in log if ln.startswith("!")), "unknown error")
+                kept = tex_path.with_suffix(".log")
+                shutil.copyfile(build / kept.name, kept) if (build / kept.name).exists() else None
+                raise RuntimeError(f"pdflatex failed on {tex_path.name}: {err} (see {kept})")
+        pdf = tex_path.with_suffix(".pdf")
+        data = (build / pdf.name).read_bytes()
+        atomic_write(pdf, lambda fh: fh.write(data), "wb")
+        log = build / tex_path.with_suffix(".log").name  # keep the log for inspection
+        if log.exists():
+            os.replace(log, tex_path.with_suffix(".log"))
+        return pdf
+    finally:
+        shutil.rmtree(build, ignore_errors=True)

@@ -39,13 +39,15 @@ def save(fig, directory, name: str) -> list:
     """Write ``NAME.png`` and ``NAME.pdf`` under ``directory``; return both paths."""
     from pathlib import Path
 
+    from numerics.atomic import atomic_write
+
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     paths = []
     with plt.rc_context(RC):
         for ext in ("png", "pdf"):
             p = directory / f"{name}.{ext}"
-            fig.savefig(p)
+            # whole or not at all: an interrupted run never leaves half a figure behind
+            atomic_write(p, lambda fh, ext=ext: fig.savefig(fh, format=ext), "wb")
             paths.append(p)
     plt.close(fig)
     return paths

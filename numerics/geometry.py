@@ -165,7 +165,14 @@ def validate(groups: Sequence[Any], *, unit_tol: float = UNIT_TOL) -> Config:
                     raise ValueError(f"group {i} row {r} is not a unit row: ||x||^2 = {n2} exactly, not 1")
                 arr[r, :] = fr
         else:
-            arr = np.array([[float(v) for v in vals] for vals in rows], dtype=np.float64)
+            arr = np.empty((len(rows), d), dtype=np.float64)
+            for r, vals in enumerate(rows):
+                for k, v in enumerate(vals):
+                    try:  # an exact coordinate beside floats is read as a float, if it is one
+                        arr[r, k] = float(v)
+                    except OverflowError:
+                        raise ValueError(f"group {i} row {r} coordinate {k} is too large for float64 "
+                                         f"arithmetic (other coordinates are floats): {v}") from None
             _check_unit_float_rows(i, arr, unit_tol)
         out.append(arr)
     return Config(tuple(out), exact, int(d))

@@ -125,3 +125,56 @@ def test_plot_path_reported_is_written(tmp_path, capsys):
     assert main(["accuracy", str(p), "--out", str(tmp_path / "plot")]) == 0
     assert "plot written to " + str(tmp_path / "plot.png") in capsys.readouterr().out
     assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30),
+                        st.floats(allow_nan=False, allow_infinity=False),
+                        st.sampled_from(["3/5", "4/5", "-0.8", "1e999999999", "1e-99999999", "0/0", "1/0", "x",
+                                         "", "groups", "vectors", "angles", "1" * 1500]),
+                        st.text(max_size=8))
+    return st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(st.sampled_from(["groups", "vectors", "angles", "tolerance", "unit_tolerance",
+                                         "angle_unit", "other"]), inner, max_size=4)), max_leaves=40)
+
+
+def test_fuzz_accuracy_input_ends_in_a_verdict_or_one_line(tmp_path):
+    """2,000 arbitrary JSON documents: each gives Yes (0), No (3) or a one-line error (2), quickly."""
+    import contextlib
+    import io
+    import time
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    p = tmp_path / "fuzz.json"
+    seen = {0: 0, 2: 0, 3: 0}
+
+    unit_rows = st.sampled_from([[1, 0], [0, 1], [-1, 0], [0, -1], ["3/5", "4/5"], ["4/5", "-3/5"],
+                                 [0.6, 0.8], [-0.8, 0.6], [0, 0.6, "1e400"], ["1/0", 1], [1, 1]])
+    configurations = st.fixed_dictionaries({"groups": st.lists(st.lists(unit_rows, min_size=1, max_size=3),
+                                                               min_size=2, max_size=4)})
+
+    @settings(max_examples=2000, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+
+    @given(st.one_of(_json_values(), configurations))
+    def run(doc):
+        p.write_text(json.dumps(doc))
+        out, err = io.StringIO(), io.StringIO()
+        t0 = time.perf_counter()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main(["accuracy", str(p), "--no-plot", "--json"])
+        assert time.perf_counter() - t0 < 5, doc
+        assert rc in seen, (rc, doc, err.getvalue())
+        seen[rc] += 1
+        if rc == 2:
+            assert err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue(), err.getvalue()
+        else:
+            assert json.loads(out.getvalue())["answer"] == ("Yes" if rc == 0 else "No")
+
+    run()
+    assert sum(seen.values()) >= 2000 and seen[0] and seen[3] and seen[2], seen
