@@ -91,6 +91,18 @@ class OutDirBusy(Exception):
     """Another run holds the output folder's lock."""
 
 
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary files of a run that was killed (atomic writes, PDF builds); with the lock held,
+    no other run can be writing them."""
+    import shutil
+
+    for p in out_dir.rglob("*.tmp"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+    for p in out_dir.glob(".pdf-build-*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def out_lock(out_dir: Path):
     """Hold ``OUT/.companion.lock`` for the whole run: a second run on the same folder stops at
@@ -112,6 +124,7 @@ def out_lock(out_dir: Path):
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
         fh.flush()
+        _remove_leftovers(out_dir)
         yield
     finally:
         fh.close()

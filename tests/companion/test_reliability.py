@@ -106,3 +106,47 @@ def test_ctrl_c_during_z3_then_a_rerun_verifies(tmp_path):
     rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0 and "1/1 claims verified" in rerun.stdout, rerun.stderr[-500:]
     assert json.loads(evidence.read_text())["evidence"], time.monotonic() - t0
+
+
+def _stable(key: dict) -> dict:
+    """key.json without what differs between two honest runs: timings and run names."""
+    out = {}
+    for cid, c in key["claims"].items():
+        out[cid] = {k: v for k, v in c.items() if k not in ("run",)}
+        out[cid]["evidence"] = [{k: v for k, v in e.items() if k != "seconds"} for e in c["evidence"]]
+    return out
+
+
+ONLY = "q3,q4c,q4f.1,q6.2"
+
+
+def _key_cmd(out):
+    return [sys.executable, "-m", "companion", "key", "--only", ONLY, "--out", str(out), "--no-pdf"]
+
+
+@pytest.fixture(scope="module")
+def reference_key(tmp_path_factory):
+    """One uninterrupted run, shared by the interrupted ones."""
+    out = tmp_path_factory.mktemp("uninterrupted")
+    subprocess.run(_key_cmd(out), cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                   timeout=600, check=True)
+    return out
+
+
+@pytest.mark.parametrize("kill_after", [0.5, 2.5, 4.5])
+def test_sigkill_at_any_point_then_a_rerun_gives_the_uninterrupted_key(tmp_path, reference_key, kill_after):
+    """SIGKILL at a few points of `companion key` (start-up, checks, figures and documents), then
+    the same command again: the key equals an uninterrupted run's, and no temporary file is left."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(_key_cmd(tmp_path), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(kill_after)
+    proc.kill()
+    proc.wait(timeout=60)
+    rerun = subprocess.run(_key_cmd(tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-500:]
+    got = json.loads((tmp_path / "key.json").read_text())
+    want = json.loads((reference_key / "key.json").read_text())
+    assert _stable(got) == _stable(want)
+    assert (tmp_path / "answer_key_short.md").read_text() == (reference_key / "answer_key_short.md").read_text()
+    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
