@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def add_arguments(parser) -> None:
 #: exact arithmetic build numbers of millions of digits.
 MAX_EXPONENT, MAX_DIGITS = 400, 1000
 EXIT_NO = 3
+#: From this many points on, the command reports its stages on stderr.
+LARGE = 5000
 _EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)")
 
 
@@ -216,7 +219,16 @@ def run(args) -> int:
     except ValueError as exc:  # e.g. an integer too long to convert
         raise ValueError(f"{path}: {exc}") from None
     groups, tol, unit_tol, given = parse_config(data)
+    n_points = sum(len(g) for g in groups)
+    large = n_points >= LARGE
+
+    def stage(text):  # progress on large inputs, on stderr so that --json stays parseable
+        if large:
+            print(f"accuracy: {text}", file=sys.stderr, flush=True)
+
+    stage(f"{n_points:,} points read; deciding ({n_points:,}^2 logits)")
     res = analyse(groups, tol, unit_tol, given)
+    stage("decided" + ("" if args.no_plot else "; drawing the plot"))
     out = None
     if not args.no_plot:
         out = Path(args.out) if args.out else path.with_suffix(".accuracy.png")
