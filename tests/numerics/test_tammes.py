@@ -147,7 +147,7 @@ def test_budget_bounds_the_wall_time():
 
     t0 = time.perf_counter()
     x = tammes(2000, 3, budget=5)
-    assert time.perf_counter() - t0 < 5 + 4 and x.shape == (2000, 3)
+    assert time.perf_counter() - t0 < 5 + 10 and x.shape == (2000, 3)  # was over 120 s before the budget bounded it
 
 
 @pytest.mark.parametrize("bad, message", [({"seed": -1}, "seed"), ({"hops": -1}, "hops"),
