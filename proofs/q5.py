@@ -97,7 +97,8 @@ def _q51_stated(ctx, claim):
     positive = all(sp.N(bound.subs(T.N, n), 30) > 0 for n in ns)
     tail = sp.limit(bound, T.N, sp.oo)
     positive &= bool(tail.is_positive) or tail == sp.oo
-    decided = "No" if valid and positive else ("undecided" if not valid else "Yes")
+    # only a valid, positive lower bound decides (it proves "No"); nothing here could prove "Yes"
+    decided = "No" if valid and positive else "undecided"
     same_box = claim.answer == boxed_51(claim.short)
     ok = decided == claim.short["zero loss"] and same_box
     return ok, (f"stated bound {sp.sstr(bound)}: at most the simplex loss log(1+(N-1)e^(-N/(N-1))) for N = 2..40: "
@@ -273,7 +274,8 @@ register(Claim(
     answer=boxed_51(SHORT_51),
     short=dict(SHORT_51),
     alternatives=({**SHORT_51, "zero loss": "Yes"}, {**SHORT_51, "bound": "log(N)"},
-                  {**SHORT_51, "bound": "0"}, {**SHORT_51, "bound": "log(1 + (N-1)*exp(-1))"}),
+                  {**SHORT_51, "bound": "0"}, {**SHORT_51, "bound": "log(1 + (N-1)*exp(-1))"},
+                  {"zero loss": "Yes", "bound": "0"}),
     proof=_PROOF_51,
     checks=(_q51_stated, _q51_symbolic, _q51_counterexample, _q51_property, _q51_optimization),
     figures=(FigureSpec("q5_lower_bounds",
