@@ -46,6 +46,11 @@ def probes(ctx) -> dict:
     return results(ctx.results_dir, ctx.profile, ctx.seed, force=bool(getattr(ctx, "force", False)))
 
 
+def flip_verdict(v: str) -> str:
+    """The opposite verdict, for the wrong answers of a measured claim (``partly`` counts as sensitive)."""
+    return "sensitive" if v == "invariant" else "invariant"
+
+
 def verdict(normalized: float) -> str:
     """``"invariant"``, ``"partly"`` or ``"sensitive"`` for a normalized 1-NN accuracy."""
     if normalized <= INVARIANT_MAX:

@@ -16,6 +16,13 @@ READ_N = {"K": lambda K: K, "1": lambda K: 1, "2K": lambda K: 2 * K, "K-1": lamb
 READ_P = {"p_aug(. | img_i)": lambda i: i, "p_aug(. | img_1)": lambda i: 0}
 
 
+def boxed(short: dict) -> str:
+    """The boxed answer, rendered from the stated N and p_i."""
+    n = short["N"]
+    img = {"p_aug(. | img_i)": "i", "p_aug(. | img_1)": "1"}.get(short["p_i"], "?")
+    return rf"N = {n},\qquad p_i = p_{{\mathrm{{aug}}}}(\cdot \mid \mathrm{{img}}_{img}),\quad i = 1, \dots, {n}"
+
+
 @check("exact", "the stated N and p_i, put into Eq. (1), give the expected batch loss (enumeration)")
 def _exact(ctx, claim):
     n_text, p_text = claim.short.get("N"), claim.short.get("p_i")
@@ -29,7 +36,9 @@ def _exact(ctx, claim):
     if max(image_of) >= K:
         return False, f"N = {n_text} = {N} groups but only K = {K} images: p_i is undefined for i > K"
     a, b = inst.eq1_exact(views[image_of]), inst.batch_exact(views)
-    return abs(a - b) <= 1e-12, (f"K = 4 toy images, 3 equally likely augmentations each; stated N = {n_text}, "
+    same_box = claim.answer == boxed(claim.short)
+    return abs(a - b) <= 1e-12 and same_box, (f"boxed answer rendered from the stated one: {same_box}; "
+                                              f"K = 4 toy images, 3 equally likely augmentations each; stated N = {n_text}, "
                                  f"p_i = {p_text}: Eq. (1) by enumeration = {a:.15f}, expected two-view batch "
                                  f"loss = {b:.15f}, |diff| = {abs(a - b):.1e} (tolerance 1e-12)")
 
@@ -60,7 +69,7 @@ register(Claim(
     statement=("For an image data set $\\{\\mathrm{img}_i\\}_{i=1}^K$ with augmentation distribution "
                "$p_{\\mathrm{aug}}(\\cdot\\mid\\mathrm{img})$, give $N$ and $\\{p_i\\}_i$ that cast image "
                "contrastive learning as Eq. (1)."),
-    answer=r"N = K,\qquad p_i = p_{\mathrm{aug}}(\cdot \mid \mathrm{img}_i),\quad i = 1, \dots, K",
+    answer=boxed(SHORT),
     short=dict(SHORT),
     alternatives=({**SHORT, "N": "1"}, {**SHORT, "N": "K-1"}, {**SHORT, "N": "2K"},
                   {**SHORT, "p_i": "p_aug(. | img_1)"}),

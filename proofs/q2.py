@@ -79,6 +79,12 @@ def _read_range(text: str) -> tuple[float, float]:
     return float(m.group(1)), float(m.group(2))
 
 
+def boxed(short: dict) -> str:
+    """The boxed answer, rendered from the stated classes, target and range."""
+    return (rf"C = {short['classes']},\quad \ell = \big(f(x_i)^\top f(y_1), \dots, f(x_i)^\top f(y_N)\big) "
+            rf"\in \mathbb{{R}}^N,\quad \text{{target }} {short['target']},\quad \ell_j \in {short['range']}")
+
+
 @check("exact", "the stated classes and target give Eq. (1)'s term as a cross-entropy; the stated range "
                 "holds for every logit and both its ends are attained")
 def _stated(ctx, claim):
@@ -111,8 +117,9 @@ def _stated(ctx, claim):
     dots = np.concatenate([np.sum(x * y, axis=1), np.sum(x * x, axis=1), np.sum(x * -x, axis=1)])
     inside = bool(np.all((dots >= lo - 1e-12) & (dots <= hi + 1e-12)))
     ends = abs(dots.max() - hi) <= 1e-12 and abs(dots.min() - lo) <= 1e-12
-    ok = worst < 1e-12 and inside and ends
-    return ok, (f"max |Eq. (1) term - cross_entropy(logits, target {s['target']})| = {worst:.1e} over N in (2, 5, 17); "
+    same_box = claim.answer == boxed(claim.short)
+    ok = worst < 1e-12 and inside and ends and same_box
+    return ok, (f"boxed answer rendered from the stated one: {same_box}; max |Eq. (1) term - cross_entropy(logits, target {s['target']})| = {worst:.1e} over N in (2, 5, 17); "
                 f"logits of 6000 unit pairs in [{dots.min():.6f}, {dots.max():.6f}]: inside the stated "
                 f"[{lo:g}, {hi:g}]: {inside}, both ends attained: {ends}")
 
@@ -123,8 +130,7 @@ register(Claim(
     points=POINTS["q2"],
     statement=("For $x_i$ and $\\{y_j\\}_{j=1}^N$, give the number of classes $C$, the logits vector, "
                "the target class, and the range of the logits."),
-    answer=(r"C = N,\quad \ell = \big(f(x_i)^\top f(y_1), \dots, f(x_i)^\top f(y_N)\big) \in \mathbb{R}^N,"
-            r"\quad \text{target } i,\quad \ell_j \in [-1, 1]"),
+    answer=boxed(SHORT),
     short=dict(SHORT),
     alternatives=({**SHORT, "classes": "N-1"}, {**SHORT, "target": "1"}, {**SHORT, "range": "[0, 1]"},
                   {**SHORT, "range": "[-2, 2]"}),

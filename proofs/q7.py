@@ -12,6 +12,7 @@ from .measured import (
     FACTOR_WORDS,
     FACTORS,
     THRESHOLDS_TEXT,
+    flip_verdict,
     grid_is_well_formed,
     nn_reference_check,
     probes,
@@ -238,14 +239,9 @@ def _proof_q7d(p: dict) -> str:
             "(contractive autoencoders).")
 
 
-def flip(v: str) -> str:
-    """The opposite verdict (``partly`` counts as sensitive)."""
-    return "invariant" if v != "invariant" else "sensitive"
-
-
 def q7d_wrong_answers(short: dict) -> list[dict]:
     """Each val verdict flipped, and each 'meaningful' reading flipped."""
-    out = [{**short, "val": {**short["val"], f: flip(short["val"][f])}} for f in FACTORS]
+    out = [{**short, "val": {**short["val"], f: flip_verdict(short["val"][f])}} for f in FACTORS]
     other = {"yes": "no", "partly": "no", "no": "yes"}
     out += [{**short, k: other[short[k]]} for k in ("meaningful_train", "meaningful_val")]
     return out

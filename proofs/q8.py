@@ -18,6 +18,7 @@ from .measured import (
     THRESHOLDS_TEXT,
     all_trained,
     factor_dynamics,
+    flip_verdict,
     grid_is_well_formed,
     nn_reference_check,
     probes,
@@ -99,6 +100,17 @@ def _nested_info_nce_torch(z, zp, tau: float):
 Q8A_SHORT = "logits = z @ z_pos.T / tau; loss = cross_entropy(logits, arange(b))"
 
 
+def _q8a_names(z, z_pos, tau: float) -> dict:
+    """What the stated code of Q8a may use: the two views' features ``(b, d)``, tau, b and torch's
+    cross-entropy and index builders."""
+    import torch
+    import torch.nn.functional as F
+
+    return {"z": z, "z_pos": z_pos, "tau": tau, "b": z.shape[0], "torch": torch, "F": F,
+            "cross_entropy": F.cross_entropy, "arange": torch.arange, "zeros": torch.zeros,
+            "zeros_like": torch.zeros_like}
+
+
 @check("exact", "the stated code, executed on random unit features: value and gradients equal the nested-loop "
                 "Eq. (14) with the b-1 in-batch negatives")
 def _q8a_stated(ctx, claim):
@@ -110,10 +122,7 @@ def _q8a_stated(ctx, claim):
         g = torch.Generator().manual_seed(seed)
         z = F.normalize(torch.randn(b, d, generator=g, dtype=torch.float64), dim=1).requires_grad_(True)
         zp = F.normalize(torch.randn(b, d, generator=g, dtype=torch.float64), dim=1).requires_grad_(True)
-        names = {"z": z, "z_pos": zp, "tau": tau, "b": b, "torch": torch, "F": F,
-                 "cross_entropy": F.cross_entropy, "arange": torch.arange, "zeros": torch.zeros,
-                 "zeros_like": torch.zeros_like}
-        loss = run_stated_code(claim.short, names)["loss"]
+        loss = run_stated_code(claim.short, _q8a_names(z, zp, tau))["loss"]
         got = torch.autograd.grad(loss, (z, zp))
         ref = _nested_info_nce_torch(z, zp, tau)
         want = torch.autograd.grad(ref, (z, zp))
@@ -175,9 +184,7 @@ def _q8a_experiment(ctx, claim):
     # the training loss is the stated code: equal on random unit features
     g = torch.Generator().manual_seed(ctx.seed)
     z, zp = F.normalize(torch.randn(2, 6, 5, generator=g, dtype=torch.float64), dim=2)
-    names = {"z": z, "z_pos": zp, "tau": 0.07, "b": 6, "torch": torch, "F": F, "cross_entropy": F.cross_entropy,
-             "arange": torch.arange, "zeros": torch.zeros, "zeros_like": torch.zeros_like}
-    same = abs(float(run_stated_code(claim.short, names)["loss"]) - float(info_nce(z, zp, 0.07))) <= 1e-12
+    same = abs(float(run_stated_code(claim.short, _q8a_names(z, zp, 0.07))["loss"]) - float(info_nce(z, zp, 0.07))) <= 1e-12
     p = probes(ctx)
     parts, ok = [f"the training loss (info_nce) equals the stated code on random unit features: {same}"], same
     for enc in CONTRASTIVE:
@@ -349,8 +356,7 @@ def proof_q8d(probes: dict, predicted: dict | None = None) -> str:
 
 def q8d_wrong_answers(short: dict) -> list[dict]:
     """Each of B's verdicts flipped (``partly`` counts as sensitive), and the agreement flipped."""
-    flip = {"invariant": "sensitive", "sensitive": "invariant", "partly": "invariant"}
-    out = [{**short, "B": {**short["B"], f: flip[short["B"][f]]}} for f in FACTORS]
+    out = [{**short, "B": {**short["B"], f: flip_verdict(short["B"][f])}} for f in FACTORS]
     other = {"yes": "no", "no": "yes", "partly": "yes"}
     return out + [{**short, "consistent_with_q8b": other[short["consistent_with_q8b"]]}]
 
