@@ -54,9 +54,8 @@ def cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
         try:
             stored = json.loads(path.read_text())
             if stored["key"] == key:
-                evidence = [Evidence(**{k: e[k] for k in ("kind", "passed", "detail", "name", "seconds")})
-                            for e in stored["evidence"] if e.get("settled", True)]
-                if len(evidence) == len(stored["evidence"]):
+                evidence = [Evidence.from_json(e) for e in stored["evidence"]]
+                if all(e.settled for e in evidence):
                     return ClaimResult(resolve(claim, ctx), evidence)
         except (json.JSONDecodeError, KeyError, TypeError):
             pass
@@ -153,11 +152,8 @@ def _restored(claim, stored: dict, ctx: Context) -> ClaimResult | None:
     try:
         base = resolve(claim, ctx) if claim.measured else claim
         c = dataclasses.replace(base, short=stored["short"], answer=stored["answer"])
-        fields = ("kind", "passed", "detail", "name", "seconds")
-        result = ClaimResult(c, [Evidence(**{k: e[k] for k in fields}) for e in stored["evidence"]],
-                             list(stored.get("figures", [])))
-        result.run = stored.get("run")
-        return result
+        return ClaimResult(c, [Evidence.from_json(e) for e in stored["evidence"]], list(stored.get("figures", [])),
+                           run=stored.get("run"))
     except Exception:  # noqa: BLE001 - an unreadable old entry is left out, not trusted
         return None
 
@@ -177,7 +173,7 @@ def key_json(results: list[ClaimResult], ctx: Context, run_id: str | None = None
                 "points": r.claim.points,
                 "evidence": [e.to_json() for e in r.evidence],
                 "figures": r.figures,
-                "run": getattr(r, "run", None) or run_id,
+                "run": r.run or run_id,
             }
             for r in results
         },

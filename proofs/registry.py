@@ -59,6 +59,11 @@ class Evidence:
         return {"kind": self.kind, "passed": bool(self.passed), "detail": self.detail,
                 "name": self.name, "seconds": round(self.seconds, 3), "settled": bool(self.settled)}
 
+    @classmethod
+    def from_json(cls, d: dict) -> "Evidence":
+        """The inverse of :meth:`to_json` (entries written before ``settled`` existed are settled)."""
+        return cls(d["kind"], d["passed"], d["detail"], d["name"], d["seconds"], d.get("settled", True))
+
 
 @dataclass(frozen=True)
 class Check:
@@ -150,6 +155,8 @@ class ClaimResult:
     claim: Claim
     evidence: list[Evidence] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    #: the run that produced this result, when it was read back from an earlier key.json
+    run: str | None = None
 
     @property
     def verdict(self) -> str:

@@ -241,3 +241,10 @@ def test_a_claim_must_say_how_its_answer_is_bound():
     with pytest.raises(ValueError, match="not among its options"):
         Claim(id="z", title="t", points=None, statement="s", answer="a", proof="p", checks=(_refutes_yes,),
               short="No", options=("No", "Maybe"))
+
+
+def test_evidence_json_round_trip():
+    e = Evidence("smt", False, "z3: undecided", "a proof", 1.5, settled=False)
+    assert Evidence.from_json(e.to_json()) == e
+    old = {k: v for k, v in e.to_json().items() if k != "settled"}  # written before `settled` existed
+    assert Evidence.from_json(old).settled
