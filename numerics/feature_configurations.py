@@ -124,3 +124,18 @@ def distance_study(dims, *, n_vectors: int, restarts: int, seed: int) -> dict:
     opt["random_margin"] = [float(np.mean([pairwise_distances(uniform_sphere(N, d, rng)).min()
                                            for _ in range(50)])) for d in opt_dims]
     return {"random": rnd, "optimal": opt}
+
+
+def clustered_groups(rng: np.random.Generator, n: int, d: int, spread: float, *, m_max: int,
+                     m_min: int | None = None) -> list[np.ndarray]:
+    """``n`` groups of unit vectors in ``S^{d-1}``: a uniform centre each, and ``m`` points
+    ``centre + spread * noise``, normalized, with ``m`` drawn from ``m_min..m_max`` (always
+    ``m_max`` when ``m_min`` is None).  Each group is ``(m, d)``."""
+    from .high_dim import uniform_sphere
+
+    groups = []
+    for c in uniform_sphere(n, d, rng):
+        k = m_max if m_min is None else int(rng.integers(m_min, m_max + 1))
+        g = c + spread * rng.standard_normal((k, d))
+        groups.append(g / np.linalg.norm(g, axis=1, keepdims=True))
+    return groups

@@ -10,6 +10,7 @@ from numerics.feature_configurations import (
     q4a_configurations,
     q4b_results,
 )
+from numerics.high_dim import uniform_sphere
 from theory.accuracy import squared_distance_as_logit_derivation
 
 from .checks import derivations_hold, hypothesis_holds
@@ -57,7 +58,7 @@ def _q4b_property(ctx):
 
     def prop(seed, N, m, d):
         rng = np.random.default_rng(seed)
-        groups = [geo_uniform(rng, int(k), d) for k in rng.integers(1, m + 1, size=N)]
+        groups = [uniform_sphere(int(k), d, rng) for k in rng.integers(1, m + 1, size=N)]
         D, M = geo.diameter(groups), geo.margin(groups)
         assert np.all(D >= 0) and np.all(D <= 2 + 1e-12)
         for i in range(N):
@@ -76,11 +77,6 @@ def _q4b_property(ctx):
     return hypothesis_holds(prop, [st.integers(0, 2 ** 32 - 1), st.integers(2, 5), st.integers(1, 6),
                                    st.integers(2, 8)], max_examples=n,
                             name="Eqs. (3)-(4) properties", seed=ctx.seed)
-
-
-def geo_uniform(rng, n, d):
-    g = rng.standard_normal((n, d))
-    return g / np.linalg.norm(g, axis=1, keepdims=True)
 
 
 register(Claim(

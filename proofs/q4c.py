@@ -9,13 +9,13 @@ from numerics.feature_configurations import (
     NOT_NECESSARY_EXAMPLE,
     OPTION_I_COUNTEREXAMPLE,
     OPTION_III_COUNTEREXAMPLE,
+    clustered_groups,
     q4a_configurations,
 )
 from theory.accuracy import logit_gap_derivation
 
 from .checks import derivations_hold, hypothesis_holds, z3_proves
 from .order import POINTS
-from .q4b import geo_uniform
 from .registry import Claim, check, register
 
 # --------------------------------------------------------------------------------------------
@@ -52,16 +52,6 @@ def _q4c_smt(ctx):
     return True, "; ".join(msgs)
 
 
-def _clustered_config(rng, N, m, d, spread):
-    centers = geo_uniform(rng, N, d)
-    groups = []
-    for c in centers:
-        k = int(rng.integers(1, m + 1))
-        g = c + spread * rng.standard_normal((k, d))
-        groups.append(g / np.linalg.norm(g, axis=1, keepdims=True))
-    return groups
-
-
 @check("property", "hypothesis: option ii implies perfect accuracy on random configurations")
 def _q4c_property(ctx):
     from hypothesis import strategies as st
@@ -70,7 +60,7 @@ def _q4c_property(ctx):
 
     def prop(seed, N, m, d, spread):
         rng = np.random.default_rng(seed)
-        groups = _clustered_config(rng, N, m, d, spread)
+        groups = clustered_groups(rng, N, d, spread, m_min=1, m_max=m)
         stats["n"] += 1
         if geo.diameter_below_every_margin(groups):
             stats["ii"] += 1

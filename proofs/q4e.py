@@ -14,6 +14,7 @@ import numpy as np
 
 from figures import packings as figs
 from numerics import optimal_encoders as oe
+from numerics.feature_configurations import clustered_groups
 from numerics.reference import proven_tammes_s2
 
 from .order import POINTS, SMALLER_LARGER
@@ -127,15 +128,6 @@ def _condition_monotone_smt(which: str) -> tuple[bool, str]:
                   f"N = {', '.join(map(str, done))} groups, every real diameter and margin)")
 
 
-def _clustered(rng, n, m, d, spread):
-    centres = rng.standard_normal((n, d))
-    groups = []
-    for c in centres / np.linalg.norm(centres, axis=1, keepdims=True):
-        g = c + spread * rng.standard_normal((m, d))
-        groups.append(g / np.linalg.norm(g, axis=1, keepdims=True))
-    return groups
-
-
 def _moves_break_condition(ctx, which: str) -> tuple[bool, str]:
     """hypothesis: configurations that satisfy the condition of 4c, then one group spread out
     (its diameter grows: ``which="diameter"``) or rigidly rotated onto another group (the
@@ -151,7 +143,7 @@ def _moves_break_condition(ctx, which: str) -> tuple[bool, str]:
 
     def prop(seed, n, m, d, spread, t):
         rng = np.random.default_rng(seed)
-        groups = _clustered(rng, n, m, d, spread)
+        groups = clustered_groups(rng, n, d, spread, m_max=m)
         if not geo.diameter_below_every_margin(groups):
             return
         stats["satisfied"] += 1
