@@ -238,7 +238,7 @@ _MEMO: dict = {}
 def _memo_key(c: Check, ctx) -> tuple:
     from .context import code_fingerprint
 
-    return (id(c.fn), getattr(ctx, "profile", None), getattr(ctx, "seed", None), str(getattr(ctx, "out_dir", "")),
+    return (c, getattr(ctx, "profile", None), getattr(ctx, "seed", None), str(getattr(ctx, "out_dir", "")),
             code_fingerprint())
 
 
