@@ -12,6 +12,7 @@ from theory.logits import (
 )
 
 from .checks import derivations_hold, hypothesis_holds, z3_proves
+from .formal import Theorem
 from .order import POINTS
 from .registry import Claim, check, register
 
@@ -145,4 +146,15 @@ register(Claim(
         "(a_p b_q - a_q b_p)^2 \\ge 0$ gives $(a^\\top b)^2 \\le 1$ for unit vectors. Both ends are "
         "attained: $\\ell_j = 1$ when $f(y_j) = f(x_i)$ and $\\ell_j = -1$ when $f(y_j) = -f(x_i)$."),
     checks=(_stated, _symbolic, _smt, _property),
+    formal=(
+        Theorem("Q2", "logits_in_unit_interval",
+                "forall (d : nat) (fx : list R) (fy : nat -> list R),\n"
+                "    length fx = d -> norm2 fx = 1 ->\n"
+                "    (forall j, length (fy j) = d /\\ norm2 (fy j) = 1) ->\n"
+                "    forall j, -1 <= dot fx (fy j) <= 1",
+                uses=("dot", "norm2")),
+        Theorem("Q2", "logit_bounds_attained",
+                "forall u : list R, norm2 u = 1 -> dot u u = 1 /\\ dot u (vopp u) = -1",
+                uses=("dot", "norm2", "vopp")),
+    ),
 ))

@@ -19,6 +19,7 @@ from theory.identities import (
 from theory.identities import S as _sum
 
 from .checks import derivations_hold, hypothesis_holds, z3_proves
+from .formal import Theorem
 from .order import POINTS
 from .registry import Claim, check, register
 
@@ -114,4 +115,14 @@ register(Claim(
            "distance is a decreasing function of the cosine similarity, and ranking by one is "
            "ranking by the other."),
     checks=(_stated, _symbolic, _smt, _property),
+    formal=(
+        Theorem("Q3", "sq_dist_dot",
+                "forall u v : list R, length u = length v ->\n"
+                "    norm2 (vsub u v) = norm2 u + norm2 v - 2 * dot u v",
+                uses=("dot", "vsub", "norm2")),
+        Theorem("Q3", "sq_dist_unit_sphere",
+                "forall u v : list R, length u = length v ->\n"
+                "    norm2 u = 1 -> norm2 v = 1 -> norm2 (vsub u v) = 2 - 2 * dot u v",
+                uses=("dot", "vsub", "norm2")),
+    ),
 ))

@@ -15,6 +15,7 @@ from numerics.feature_configurations import (
 from theory.accuracy import logit_gap_derivation
 
 from .checks import derivations_hold, hypothesis_holds, z3_proves
+from .formal import Theorem
 from .order import POINTS
 from .registry import Claim, check, register
 
@@ -157,6 +158,10 @@ register(Claim(
         "positive logits ($161/289$, $15/17$, $161/289$) all exceed the largest negative ones "
         "($9/17$, $3/5$, $9/17$), so the accuracy is perfect."),
     checks=(_q4c_symbolic, _q4c_smt, _q4c_property, _q4c_counter, _q4c_exact),
+    formal=(Theorem("Q4c", "condition_ii_perfect_accuracy",
+                "forall (X : Type) (d N : nat) (f : X -> list R) (S : nat -> list X),\n"
+                "    on_sphere d N f S -> condition_ii N f S -> perfect_accuracy N f S",
+                uses=("dot", "vsub", "norm2", "dist", "maxl", "minl", "pair_distances", "diameter", "margin", "condition_ii", "on_sphere", "correct", "perfect_accuracy")),),
 ))
 
 

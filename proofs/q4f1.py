@@ -11,6 +11,7 @@ from numerics.feature_configurations import (
 from numerics.geometry_cases import build_case
 
 from .checks import hypothesis_holds, z3_proves
+from .formal import Theorem
 from .order import POINTS, YES_NO
 from .q4a import _strategies
 from .registry import Claim, check, register
@@ -104,5 +105,10 @@ register(Claim(
         "The exact check uses the shared point $(3/5, 4/5)$; hypothesis injects a shared point "
         "into random configurations."),
     checks=(_q4f1_smt, _q4f1_exact, _q4f1_property),
+    formal=(Theorem("Q4f1", "shared_point_breaks_condition_ii",
+                    "forall (X : Type) (N : nat) (f : X -> list R) (S : nat -> list X) (i j : nat) (a b : X),\n"
+                    "    (i < N)%nat -> (j < N)%nat -> i <> j -> In a (S i) -> In b (S j) -> f a = f b ->\n"
+                    "    ~ condition_ii N f S", uses=("dist", "maxl", "minl", "pair_distances", "diameter", "margin", "condition_ii"),
+                    rejects=("Yes",)),),
 ))
 

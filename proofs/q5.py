@@ -12,6 +12,7 @@ from figures import losses as figs
 from theory import losses as T
 
 from .checks import derivations_hold, hypothesis_holds
+from .formal import Theorem
 from .order import POINTS, YES_NO
 from .registry import Claim, FigureSpec, check, register
 
@@ -278,6 +279,10 @@ register(Claim(
                   {"zero loss": "Yes", "bound": "0"}),
     proof=_PROOF_51,
     checks=(_q51_stated, _q51_symbolic, _q51_counterexample, _q51_property, _q51_optimization),
+    formal=(Theorem("Q5", "contrastive_term_positive",
+                    "forall (l : list R) (i : nat), (2 <= length l)%nat -> (i < length l)%nat ->\n"
+                    "    0 < - ln (exp (nth i l 0) / sum_exp l)",
+                uses=("sum_exp",)),),
     figures=(FigureSpec("q5_lower_bounds",
                         "Lower bounds on Eq. (1) for unit features against N, with the minimum reached by "
                         "gradient descent on the sphere (it meets the simplex bound) and a perfect-accuracy "

@@ -8,6 +8,7 @@ from figures import losses as figs
 from theory import losses as T
 
 from .checks import derivations_hold, hypothesis_holds
+from .formal import Theorem
 from .order import POINTS, YES_NO
 from .registry import Claim, FigureSpec, check, register
 
@@ -368,6 +369,12 @@ register(Claim(
     options=YES_NO,
     proof=_PROOF_62,
     checks=(_q62_symbolic, _q62_exact, _q62_property),
+    formal=(Theorem("Q6", "dual_encoder_accuracy_coincides",
+                    "forall (X1 : Type) (C : nat) (g : X1 -> nat -> R) (f1 : X1 -> list R) (f2 : nat -> list R),\n"
+                    "    (forall x c, (c < C)%nat -> dot (f1 x) (f2 c) = g x c) ->\n"
+                    "    forall x y, dual_encoder_correct C f1 f2 x y <-> unique_argmax C (g x) y",
+                    uses=("dot", "unique_argmax", "dual_encoder_correct"),
+                    rejects=("No",)),),
     figures=(FigureSpec("q6_accuracy_agreement",
                         "Supervised accuracy (unique argmax) against the dual-encoder contrastive accuracy over all "
                         "draws, for models along cross-entropy training, with features and weights rounded to "

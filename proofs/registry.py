@@ -39,7 +39,12 @@ from figures.spec import FigureSpec
 from .order import QUESTION_ORDER
 
 #: The kinds of evidence (``../shared/design.md``).
-KINDS = ("symbolic", "smt", "exact", "property", "optimization", "experiment", "counterexample")
+KINDS = ("symbolic", "smt", "exact", "property", "optimization", "experiment", "counterexample", "formal")
+
+
+class NotRun(Exception):
+    """A check that cannot run on this machine (its tool is not installed): its evidence says so
+    and is ``skipped``, never a pass; the claim stands on its other evidence."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,20 @@ class Evidence:
     #: a verdict of the mathematics; False when the check crashed or could not decide (a solver
     #: out of time): such evidence fails its claim but is never cached, so a rerun recomputes it
     settled: bool = True
+    #: the check did not run (:class:`NotRun`): not passed, not settled, and not counted against
+    #: the claim, which stands on its other evidence
+    skipped: bool = False
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "passed": bool(self.passed), "detail": self.detail,
-                "name": self.name, "seconds": round(self.seconds, 3), "settled": bool(self.settled)}
+                "name": self.name, "seconds": round(self.seconds, 3), "settled": bool(self.settled),
+                "skipped": bool(self.skipped)}
 
     @classmethod
     def from_json(cls, d: dict) -> "Evidence":
         """The inverse of :meth:`to_json` (entries written before ``settled`` existed are settled)."""
-        return cls(d["kind"], d["passed"], d["detail"], d["name"], d["seconds"], d.get("settled", True))
+        return cls(d["kind"], d["passed"], d["detail"], d["name"], d["seconds"], d.get("settled", True),
+                   d.get("skipped", False))
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,9 @@ class Check:
         try:
             passed, detail = self.fn(ctx, claim) if self.judges_answer else self.fn(ctx)
             passed = bool(passed)
+        except NotRun as exc:
+            return Evidence(self.kind, False, f"not run: {exc}", self.name, time.perf_counter() - t0,
+                            settled=False, skipped=True)
         except Exception as exc:  # a crashing check is failed evidence, never a pass, never cached
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
@@ -124,8 +137,12 @@ class Claim:
     open_answer: str | None = None
     #: ``option -> boxed LaTeX``, for options that are not words
     boxed: dict | None = None
+    #: theorems of ``formal/`` (``proofs.formal.Theorem``) that back the claim; each adds its
+    #: ``formal`` check, and the key shows its Coq statement
+    formal: tuple = ()
 
     def __post_init__(self):
+        self.checks = tuple(self.checks) + tuple(t.check for t in self.formal if t.check not in self.checks)
         if not self.checks:
             raise ValueError(f"claim {self.id!r} has no checks")
         for c in self.checks:
@@ -160,7 +177,13 @@ class ClaimResult:
 
     @property
     def verdict(self) -> str:
-        return "verified" if self.evidence and all(e.passed for e in self.evidence) else "failed"
+        counted = [e for e in self.evidence if not e.skipped]
+        return "verified" if counted and all(e.passed for e in counted) else "failed"
+
+    @property
+    def skipped(self) -> list[Evidence]:
+        """Evidence of checks that could not run here (a tool not installed)."""
+        return [e for e in self.evidence if e.skipped]
 
 
 REGISTRY: dict[str, Claim] = {}
@@ -239,7 +262,7 @@ def _memo_key(c: Check, ctx) -> tuple:
     from .context import code_fingerprint
 
     return (c, getattr(ctx, "profile", None), getattr(ctx, "seed", None), str(getattr(ctx, "out_dir", "")),
-            code_fingerprint())
+            getattr(ctx, "data_sha256", None), code_fingerprint())
 
 
 def run_check(c: Check, ctx, claim: Claim) -> Evidence:

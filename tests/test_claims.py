@@ -6,6 +6,7 @@ selected, the whole key (Markdown, LaTeX, PDF, key.json, figures) is built and c
 """
 
 import json
+import os
 import shutil
 
 import pytest
@@ -21,6 +22,8 @@ CASES = [(c.id, i) for c in claims() for i in range(len(c.checks))]
 def test_claim_check(claim_id, index, key_results):
     result = key_results[claim_id]
     evidence = result.evidence[index]
+    if evidence.skipped and os.environ.get("CI") != "true":  # CI installs every tool: there it fails
+        pytest.skip(f"{claim_id} / {evidence.kind}: {evidence.detail}")
     assert evidence.passed, f"{claim_id} / {evidence.kind} / {evidence.name}: {evidence.detail}"
 
 
