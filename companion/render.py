@@ -6,10 +6,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from proofs.context import data_statement
 from proofs.order import PARTS, SOURCE_NOTE
 from proofs.registry import ClaimResult
 
-from .mdtex import escape_text, markdown_to_latex, math_with_text_breaks
+from .mdtex import PANDOC_PREAMBLE, Batch, escape_text, finish_document, math_with_text_breaks
 
 TITLE = "6.7960 Deep Learning, Homework 4: verified answer key"
 
@@ -55,7 +56,7 @@ def markdown(results: list[ClaimResult], ctx) -> str:
              f"Profile `{ctx.profile}`, seed {ctx.seed}. {_summary(results)}. Every answer below is "
              "boxed, argued, and backed by checks that ran when this document was built. The questions "
              "follow the homework's order, with its points (25 in all).", "",
-             f"> **Note.** {SOURCE_NOTE}", ""]
+             f"> **Note.** {SOURCE_NOTE}", "", f"**Data.** {data_statement(ctx)}", ""]
     lines += ["## Contents", ""]
     for r in results:
         lines.append(f"- [{_question_label(r.claim.id)}. {r.claim.title}](#{r.claim.id.replace('.', '')}) "
@@ -73,11 +74,14 @@ def markdown(results: list[ClaimResult], ctx) -> str:
                   f"**Question.** {c.statement}", "",
                   "**Answer.**", "", f"$$\\boxed{{{c.answer}}}$$", ""]
         lines += ["**Proof.**", "", c.proof.strip(), ""]
+        for t in c.formal:
+            lines += [f"**Proved in Coq** (`{t.path}`, for vectors of every length):", "", "```coq",
+                      t.coq(), "```", ""]
         lines += [f"**Verdict: {r.verdict}.** Verified by: {verified_by(r)}. {answer_binding(c)}", "",
                   "| kind | passed | detail |", "|---|---|---|"]
         for e in r.evidence:
             detail = e.detail.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {e.kind} | {'yes' if e.passed else '**NO**'} | {detail} |")
+            lines.append(f"| {e.kind} | {_passed_md(e)} | {detail} |")
         lines.append("")
         paths = {Path(f).stem: f for f in r.figures}
         for spec, path in ((s, paths[s.name]) for s in c.figures if s.name in paths):
@@ -104,13 +108,27 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 \emergencystretch=2em
 \newcolumntype{Y}{>{\raggedright\arraybackslash}X}
 \newcommand{\answerbox}[1]{\begin{center}\fbox{\begin{minipage}{0.94\linewidth}\centering #1\end{minipage}}\end{center}}
-"""
+""" + PANDOC_PREAMBLE
+
+
+def _passed_md(e) -> str:
+    return "yes" if e.passed else "not run" if e.skipped else "**NO**"
+
+
+def _formal_latex(c) -> str:
+    """The Coq statements of a claim's formal theorems, verbatim."""
+    blocks = []
+    for t in c.formal:
+        blocks.append(f"\\textbf{{Proved in Coq}} (\\texttt{{{escape_text(t.path)}}}, for vectors of every "
+                      "length):\n{\\small\\begin{verbatim}\n" + t.coq() + "\n\\end{verbatim}}")
+    return "\n".join(blocks)
 
 
 def _evidence_table(r: ClaimResult) -> str:
     rows = []
     for e in r.evidence:
-        passed = r"\textcolor{green!40!black}{yes}" if e.passed else r"\textcolor{red}{\textbf{NO}}"
+        passed = (r"\textcolor{green!40!black}{yes}" if e.passed else r"\textcolor{orange!70!black}{not run}"
+                  if e.skipped else r"\textcolor{red}{\textbf{NO}}")
         rows.append(f"{escape_text(e.kind)} & {passed} & {escape_text(e.detail)} \\\\")
     return ("{\\small\n\\begin{tabularx}{\\linewidth}{@{}l l Y@{}}\n\\toprule\n"
             "kind & passed & detail \\\\\n\\midrule\n" + "\n".join(rows) +
@@ -118,6 +136,7 @@ def _evidence_table(r: ClaimResult) -> str:
 
 
 def latex(results: list[ClaimResult], ctx) -> str:
+    md = Batch()  # the Markdown of the document, converted by one pandoc run
     parts = [_PREAMBLE, f"\\title{{{escape_text(TITLE)}}}",
              f"\\date{{Profile \\texttt{{{ctx.profile}}}, seed {ctx.seed}. {_summary(results)}.}}",
              "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle",
@@ -125,8 +144,9 @@ def latex(results: list[ClaimResult], ctx) -> str:
              "each question says how it was verified (symbolic, SMT, exact, property, optimization, "
              "experiment, counterexample). The questions follow the homework's order, with its points "
              "(25 in all).",
-             "\\noindent\\fbox{\\begin{minipage}{0.97\\linewidth}\\textbf{Note.} " + markdown_to_latex(SOURCE_NOTE)
+             "\\noindent\\fbox{\\begin{minipage}{0.97\\linewidth}\\textbf{Note.} " + md(SOURCE_NOTE)
              + "\\end{minipage}}",
+             "\\textbf{Data.} " + md(data_statement(ctx)),
              "{\\small\\tableofcontents}", "\\clearpage"]
     starts = {first: (title, pts) for title, pts, first in PARTS}
     for r in results:
@@ -139,10 +159,12 @@ def latex(results: list[ClaimResult], ctx) -> str:
                      + (f" \\normalfont\\small({pts})" if pts else "") + "}")
         parts.append(f"\\addcontentsline{{toc}}{{subsection}}{{{_question_label(c.id)}. {escape_text(c.title)}"
                      + (f" ({pts})" if pts else "") + "}")
-        parts.append("\\textbf{Question.} " + markdown_to_latex(c.statement))
+        parts.append("\\textbf{Question.} " + md(c.statement))
         parts.append("\\noindent\\begin{minipage}{\\linewidth}\\textbf{Answer.}\n\\answerbox{"
                      + math_with_text_breaks(c.answer) + "}\\end{minipage}")
-        parts.append("\\textbf{Proof.} " + markdown_to_latex(c.proof))
+        parts.append("\\textbf{Proof.} " + md(c.proof))
+        if c.formal:
+            parts.append(_formal_latex(c))
         parts.append(f"\\textbf{{Verdict: {r.verdict}.}} Verified by: {escape_text(verified_by(r))}. "
                      f"{escape_text(answer_binding(c))}\n")
         parts.append(_evidence_table(r))
@@ -151,10 +173,10 @@ def latex(results: list[ClaimResult], ctx) -> str:
             parts.append("\\begin{figure}[htbp]\\centering\n"
                          f"\\includegraphics[width=0.9\\linewidth,height=0.42\\textheight,keepaspectratio]"
                          f"{{figures/{spec.name}.pdf}}\n"
-                         f"\\caption{{{markdown_to_latex(spec.caption)}}}\n\\end{{figure}}")
+                         f"\\caption{{{md(spec.caption)}}}\n\\end{{figure}}")
         parts.append("\\clearpage" if c.figures else "\\bigskip")
     parts.append("\\end{document}")
-    return "\n\n".join(parts) + "\n"
+    return finish_document(md.fill("\n\n".join(parts) + "\n"))
 
 
 # --------------------------------------------------------------------------- graders' sheet
@@ -162,7 +184,8 @@ def latex(results: list[ClaimResult], ctx) -> str:
 
 def short_markdown(results: list[ClaimResult], ctx) -> str:
     lines = [f"# {TITLE}: boxed answers", "", f"Profile `{ctx.profile}`, seed {ctx.seed}. "
-             f"{_summary(results)}. The full key, with proofs and evidence, is `answer_key.md`.", ""]
+             f"{_summary(results)}. The full key, with proofs and evidence, is `answer_key.md`.", "",
+             f"**Data.** {data_statement(ctx)}", ""]
     for r in results:
         c = r.claim
         pts = f" ({_points(c.points)})" if c.points is not None else ""
@@ -172,9 +195,11 @@ def short_markdown(results: list[ClaimResult], ctx) -> str:
 
 
 def short_latex(results: list[ClaimResult], ctx) -> str:
+    md = Batch()
     parts = [_PREAMBLE, f"\\title{{{escape_text(TITLE)}: boxed answers}}",
              f"\\date{{Profile \\texttt{{{ctx.profile}}}, seed {ctx.seed}. {_summary(results)}.}}",
-             "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle"]
+             "\\author{contrastive-companion}", "\\begin{document}", "\\maketitle",
+             "\\textbf{Data.} " + md(data_statement(ctx))]
     for r in results:
         c = r.claim
         pts = _points(c.points)
@@ -182,7 +207,7 @@ def short_latex(results: list[ClaimResult], ctx) -> str:
                      f"{escape_text(c.title)}}}" + (f" \\small({pts})" if pts else "") +
                      f" \\hfill \\small{{{r.verdict}}}\n\\answerbox{{{math_with_text_breaks(c.answer)}}}\\end{{minipage}}")
     parts.append("\\end{document}")
-    return "\n\n".join(parts) + "\n"
+    return finish_document(md.fill("\n\n".join(parts) + "\n"))
 
 
 def tex_engine() -> str | None:

@@ -245,7 +245,7 @@ register(Claim(
     options=YES_NO_MAYBE,
     proof=(_DEF + " If $f^*(x_i) = f^*(x_j)$ then $x_i = g^*(f^*(x_i)) = g^*(f^*(x_j)) = x_j$, so "
            "$i = j$ because the samples are distinct: $f^*$ is injective on $\\mathcal{D}_{train}$ and "
-           "$h(z) = $ (the index of $g^*(z)$ in $\\mathcal{D}_{train}$) satisfies $h(f^*(x_i)) = i$.\n\n"
+           "$h(z) =$ (the index of $g^*(z)$ in $\\mathcal{D}_{train}$) satisfies $h(f^*(x_i)) = i$.\n\n"
            "The checks prove this with z3 for uninterpreted $f, g$ and up to 8 samples, verify it on six "
            "explicit zero-loss lookup-table autoencoders of rendered shapes, and observe it on the "
            "trained autoencoder (its training codes are pairwise distinct)."),

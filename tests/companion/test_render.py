@@ -24,7 +24,7 @@ def test_math_passes_through():
 def test_lists_bold_code_and_tables():
     tex = markdown_to_latex("- **bold** item\n- `code_x` two\n\n| a | b |\n|---|---|\n| 1 | $x$ |")
     assert "\\begin{itemize}" in tex and "\\textbf{bold}" in tex and "\\texttt{code\\_x}" in tex
-    assert "\\begin{tabular}{ll}" in tex and "1 & $x$" in tex
+    assert "\\begin{longtable}" in tex and "1 & $x$" in tex
 
 
 @check("exact", "ok")
