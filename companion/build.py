@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from proofs import claims, run_claim
-from proofs.context import Context, atomic_write_text, code_fingerprint
+from proofs.context import Context, atomic_write_text, code_fingerprint, data_record
 from proofs.registry import ClaimResult, Evidence, resolve
 
 from . import render
@@ -46,9 +46,10 @@ def draw_figures(claim, ctx: Context) -> tuple[list[str], list[Evidence]]:
 
 def cached_evidence(claim, ctx: Context, fingerprint: str) -> ClaimResult:
     """Run a claim's checks, or reuse the evidence of an identical earlier run (same code,
-    profile and seed) from ``results/evidence/ID.json``."""
+    profile, seed and data: the data file's SHA-256, None when rendered) from
+    ``results/evidence/ID.json``."""
     path = ctx.results_dir / "evidence" / f"{claim.id}.json"
-    key = {"profile": ctx.profile, "seed": ctx.seed, "code": fingerprint,
+    key = {"profile": ctx.profile, "seed": ctx.seed, "data": ctx.data_sha256, "code": fingerprint,
            "checks": [c.name for c in claim.checks]}
     if path.exists() and not ctx.force:
         try:
@@ -137,12 +138,14 @@ def new_run_id() -> str:
 
 
 def _previous_claims(ctx: Context) -> dict:
-    """The claims of ``OUT/key.json`` when it was written for the same profile and seed."""
+    """The claims of ``OUT/key.json`` when it was written for the same profile, seed and data
+    (a key.json without ``data`` was built on rendered data)."""
     try:
         old = json.loads((ctx.out_dir / "key.json").read_text())
     except (OSError, json.JSONDecodeError):
         return {}
-    if old.get("profile") != ctx.profile or old.get("seed") != ctx.seed:
+    old_data = old.get("data") if isinstance(old.get("data"), dict) else {}
+    if old.get("profile") != ctx.profile or old.get("seed") != ctx.seed or old_data.get("sha256") != ctx.data_sha256:
         return {}
     return old.get("claims", {}) if isinstance(old.get("claims"), dict) else {}
 
@@ -163,6 +166,7 @@ def key_json(results: list[ClaimResult], ctx: Context, run_id: str | None = None
     return {
         "profile": ctx.profile,
         "seed": ctx.seed,
+        "data": data_record(ctx),
         "claims": {
             r.claim.id: {
                 "short": r.claim.short,
@@ -171,6 +175,7 @@ def key_json(results: list[ClaimResult], ctx: Context, run_id: str | None = None
                 "answer_bound": (f"open: {r.claim.open_answer}" if r.claim.open_answer else
                                  "decided" if r.claim.options else "judged"),
                 "points": r.claim.points,
+                "formal": [{"file": t.path, "theorem": t.name, "statement": t.statement} for t in r.claim.formal],
                 "evidence": [e.to_json() for e in r.evidence],
                 "figures": r.figures,
                 "run": r.run or run_id,

@@ -1,7 +1,7 @@
 """``companion``: build the verified answer key, check claims, list figures.
 
-    companion key    [--out DIR] [--profile fast|full] [--seed S] [--only ID,ID...] [--force] [--no-pdf]
-    companion check  [--profile fast|full] [--seed S] [--only ID,ID...] [--out DIR]
+    companion key    [--out DIR] [--profile fast|full] [--seed S] [--only ID,ID...] [--data FILE] [--force] [--no-pdf]
+    companion check  [--profile fast|full] [--seed S] [--only ID,ID...] [--data FILE] [--out DIR]
     companion figures --list
 
 Exit status: 0 success; 1 when a claim failed; 2 on a usage or output-path error (found before
@@ -69,6 +69,33 @@ def _out_dir(path: Path) -> Path:
     return path
 
 
+def _data_file(path: Path | None, profile: str):
+    """The checked data file of ``--data`` (None without it): a file that is not the homework's
+    ``.npy`` or a ``.npz`` saved by ``numerics.shapes.render.save_dataset``, or that shows fewer
+    shapes than the profile trains and measures on, is a usage error before any work starts."""
+    if path is None:
+        return None
+    from numerics.shapes.datafile import DataFileError, open_data_file
+
+    try:
+        data = open_data_file(path)
+    except DataFileError as exc:
+        raise UsageError(f"--data {exc}") from None
+    prof = PROFILES[profile]
+    if data.n_usable < prof.n_images:
+        raise UsageError(f"--data {data.path}: {data.n_usable:,} of its {data.n_images:,} images show a shape; "
+                         f"the {profile} profile trains and measures on {prof.n_images:,} "
+                         f"({prof.n_train:,} train / {prof.n_val:,} val)")
+    return data
+
+
+def _data_line(ctx) -> str:
+    """What ``--data`` trained on, in one line."""
+    data, prof = ctx.data, PROFILES[ctx.profile]
+    return (f"data of the shapes experiment: {data.path} (SHA-256 {data.sha256[:16]}; {data.n_usable:,} of "
+            f"{data.n_images:,} images show a shape; {prof.n_images:,} drawn for seed {ctx.seed})")
+
+
 def _add_common(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--out", default=out_default, type=Path, help=f"output directory (default: {out_default})")
     p.add_argument("--profile", default="fast", choices=sorted(PROFILES, key=lambda name: name != "fast"),
@@ -76,13 +103,18 @@ def _add_common(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--seed", default=0, type=_seed, help="seed of every random choice, >= 0 (default: 0)")
     p.add_argument("--only", metavar="ID,ID...", help="restrict to these claim ids (e.g. q1,q2,q3)")
     p.add_argument("--force", action="store_true", help="recompute cached numerical and training results")
+    p.add_argument("--data", metavar="FILE", type=Path,
+                   help="train and measure the shapes experiment (Q7, Q8) on this file instead of rendered "
+                        "images: the homework's shapes_dataset_6s898.npy, or a .npz saved by "
+                        "numerics.shapes.render.save_dataset")
 
 
 def cmd_key(args) -> int:
     from .build import build_key, out_lock
 
-    _select(args.only)  # validate ids and the output folder before any work
-    ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force)
+    _select(args.only)  # validate ids, the data file and the output folder before any work
+    data = _data_file(args.data, args.profile)
+    ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force, data=data)
     with out_lock(ctx.out_dir):
         summary = build_key(ctx, _ids(args.only), pdf=not args.no_pdf)
     results = summary["results"]
@@ -93,8 +125,14 @@ def cmd_key(args) -> int:
         print(f"wrote {summary['pdf']}")
     elif not args.no_pdf:
         print("no TeX engine (pdflatex) found: answer_key.pdf not written")
+    if data is not None:
+        print(_data_line(ctx) + "; key.json's 'data' and the documents' header say so")
     print(f"{len(results) - len(failed)}/{len(results)} claims verified in {summary['seconds']:.1f} s"
           + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    not_run = sorted({r.claim.id for r in results if r.skipped})
+    if not_run:
+        print(f"not run here (a tool is missing; each says which): the {', '.join(sorted({e.kind for r in results for e in r.skipped}))} "
+              f"evidence of {', '.join(not_run)}; those claims stand on their other evidence")
     kept = len(summary["key"]) - len(results)
     if kept > 0:
         print(f"key.json and the documents also keep {kept} claims of earlier runs (their 'run' says which)")
@@ -107,10 +145,13 @@ def cmd_check(args) -> int:
     from .build import cached_evidence, out_lock
 
     selected = _select(args.only)
-    ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force)
+    data = _data_file(args.data, args.profile)
+    ctx = Context(profile=args.profile, seed=args.seed, out_dir=_out_dir(args.out), force=args.force, data=data)
     fingerprint = code_fingerprint()
     width = max([5] + [len(c.id) for c in selected])
     failed = 0
+    if data is not None:
+        print(_data_line(ctx))
     print(f"{'claim':<{width}}  {'verdict':<8}  {'checks':>6}  kinds")
     with out_lock(ctx.out_dir):
         for claim in selected:
@@ -121,7 +162,7 @@ def cmd_check(args) -> int:
                   f"{', '.join(claim.kinds)}", flush=True)
             for e in r.evidence:
                 if not e.passed:
-                    print(f"{'':<{width}}    failed {e.kind}: {e.name}: {e.detail}")
+                    print(f"{'':<{width}}    {'not run' if e.skipped else 'failed'} {e.kind}: {e.name}: {e.detail}")
     return 1 if failed else 0
 
 

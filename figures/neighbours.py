@@ -92,7 +92,8 @@ def plot_sensitivity(results: dict):
 def _experiment(ctx):
     from numerics.shapes.experiment import results
 
-    return results(ctx.results_dir, ctx.profile, ctx.seed, force=bool(getattr(ctx, "force", False)))
+    return results(ctx.results_dir, ctx.profile, ctx.seed, force=bool(getattr(ctx, "force", False)),
+                   data=getattr(ctx, "data", None))
 
 
 def neighbour_figure(name: str, encoder: str, split: str, caption: str):
@@ -104,7 +105,7 @@ def neighbour_figure(name: str, encoder: str, split: str, caption: str):
         from numerics.shapes.render import COLOR_NAMES, SHAPES
 
         _experiment(ctx)
-        g = grids(ctx.results_dir, ctx.profile, ctx.seed)["grids"][encoder][split]
+        g = grids(ctx.results_dir, ctx.profile, ctx.seed, data=getattr(ctx, "data", None))["grids"][encoder][split]
         return {"images": g["images"], "labels": g["labels"], "dists": g["dists"], "encoder": encoder,
                 "split": split, "profile": ctx.profile, "shape_names": SHAPES, "color_names": COLOR_NAMES}
 

@@ -40,10 +40,11 @@ THRESHOLDS_TEXT = (f"A factor is read from its normalized 1-NN accuracy $a$ (0 =
 
 
 def probes(ctx) -> dict:
-    """``probes.json`` of ``ctx``'s profile and seed (trained or loaded once per process)."""
+    """``probes.json`` of ``ctx``'s profile, seed and data (trained or loaded once per process)."""
     from numerics.shapes.experiment import results
 
-    return results(ctx.results_dir, ctx.profile, ctx.seed, force=bool(getattr(ctx, "force", False)))
+    return results(ctx.results_dir, ctx.profile, ctx.seed, force=bool(getattr(ctx, "force", False)),
+                   data=getattr(ctx, "data", None))
 
 
 def flip_verdict(v: str) -> str:

@@ -30,7 +30,7 @@ def ae_measurements(ctx) -> dict:
 
     probes(ctx)  # trains (or loads) every encoder first, in parallel
     return ctx.cached("q7_autoencoder", lambda: autoencoder_measurements(ctx.results_dir, ctx.profile, ctx.seed,
-                                                                         n_codes=1000))
+                                                                         n_codes=1000, data=getattr(ctx, "data", None)))
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def _q7c_experiment(ctx):
     from numerics.shapes.experiment import grids
 
     probes(ctx)
-    g = grids(ctx.results_dir, ctx.profile, ctx.seed)["grids"]["autoencoder"]
+    g = grids(ctx.results_dir, ctx.profile, ctx.seed, data=getattr(ctx, "data", None))["grids"]["autoencoder"]
     res = [grid_is_well_formed(g[s]) for s in ("train", "val")]
     return all(r[0] for r in res), "train: " + res[0][1] + "; val: " + res[1][1]
 

@@ -235,7 +235,7 @@ def _q8c_experiment(ctx):
     from numerics.shapes.experiment import grids
 
     probes(ctx)
-    g = grids(ctx.results_dir, ctx.profile, ctx.seed)["grids"]
+    g = grids(ctx.results_dir, ctx.profile, ctx.seed, data=getattr(ctx, "data", None))["grids"]
     res = {f"{a}/{s}": grid_is_well_formed(g[f"contrastive_{a}"][s]) for a in "ABC" for s in ("val", "train")}
     return all(r[0] for r in res.values()), "; ".join(f"{k}: {r[1]}" for k, r in res.items())
 

@@ -3,9 +3,10 @@ A, B and C with learning curves, measure them and the untrained encoder, write t
 
 Stages (:func:`run_experiment`):
 
-1. **Data.**  :func:`experiment_data` renders ``profile.n_images`` images for the seed and
-   splits them as the homework does; the final probes use the train gallery and the first
-   ``probe_val`` val images, the learning curves smaller fixed subsets of both.
+1. **Data.**  :func:`experiment_data` renders ``profile.n_images`` images for the seed (or,
+   given a data file, takes its sample: :mod:`numerics.shapes.datafile`) and splits them as the
+   homework does; the final probes use the train gallery and the first ``probe_val`` val
+   images, the learning curves smaller fixed subsets of both.
 2. **Runs.**  Each encoder is one job: train (or resume, or load) with a
    :class:`~numerics.shapes.probe.CurveProbe` taken ``curve_points`` times, then
    :func:`~numerics.shapes.probe.measure_encoder`.  A job writes ``NAME/probe.json`` and
@@ -43,6 +44,7 @@ import numpy as np
 import torch
 
 from ..atomic import atomic_write
+from .datafile import DataFile
 from .models import normalize_images
 from .probe import (
     ENCODERS,
@@ -76,9 +78,30 @@ MEASURE_VERSION = 2
 # paths and files
 # ---------------------------------------------------------------------------
 
-def experiment_dir(results_dir: str | Path, profile: str, seed: int) -> Path:
-    """Where the checkpoints, per-run probes and neighbour grids of one (profile, seed) live."""
-    return Path(results_dir) / "shapes" / f"{profile}-seed{seed}"
+def experiment_dir(results_dir: str | Path, profile: str, seed: int, data: DataFile | None = None) -> Path:
+    """Where the checkpoints, per-run probes and neighbour grids of one (profile, seed) live;
+    with a data file, a folder of its own, named by the file's identity."""
+    return Path(results_dir) / "shapes" / (f"{profile}-seed{seed}" + (f"-data{data.sha256[:16]}" if data else ""))
+
+
+def data_sha256(data: DataFile | None) -> str | None:
+    """The identity of the experiment's data: the data file's SHA-256, None for rendered data."""
+    return None if data is None else data.sha256
+
+
+def experiment_images(prof: Profile, seed: int, data: DataFile | None = None,
+                      results_dir: str | Path | None = None) -> tuple[torch.Tensor, dict]:
+    """``(images, factors)`` of the experiment: ``prof.n_images`` images rendered for ``seed``, or
+    the sample of the data file ``data`` (:func:`numerics.shapes.datafile.data_sample`, stored
+    once under the experiment's folder when ``results_dir`` is given)."""
+    if data is None:
+        from .render import make_dataset
+
+        return make_dataset(prof.n_images, seed)
+    from .datafile import data_sample
+
+    cache = None if results_dir is None else experiment_dir(results_dir, prof.name, seed, data)
+    return data_sample(data, prof.n_images, seed, cache=cache)
 
 
 def _write_json(path: Path, obj) -> None:
@@ -121,15 +144,17 @@ class ExperimentData:
 _DATA: dict = {}
 
 
-def experiment_data(prof: Profile, seed: int, *, n_pairs: int = 256) -> ExperimentData:
-    """Render and split the data of ``prof`` and ``seed`` (memoized per process)."""
+def experiment_data(prof: Profile, seed: int, *, n_pairs: int = 256, data: DataFile | None = None,
+                    results_dir: str | Path | None = None) -> ExperimentData:
+    """Render (or take from ``data``: :func:`experiment_images`) and split the data of ``prof``
+    and ``seed`` (memoized per process)."""
     key = (prof.n_images, prof.n_train, prof.n_val, prof.probe_train, prof.probe_val, prof.curve_gallery,
-           prof.curve_queries, prof.curve_pairs, seed, n_pairs)
+           prof.curve_queries, prof.curve_pairs, seed, n_pairs, data_sha256(data))
     if key in _DATA:
         return _DATA[key]
-    from .render import make_dataset, split_indices
+    from .render import split_indices
 
-    images, factors = make_dataset(prof.n_images, seed)
+    images, factors = experiment_images(prof, seed, data, results_dir)
     tr, va = split_indices(prof.n_images)
     if len(tr) != prof.n_train or len(va) != prof.n_val:
         raise ValueError(f"profile {prof.name}: split {len(tr)}/{len(va)} differs from {prof.n_train}/{prof.n_val}")
@@ -172,18 +197,23 @@ class Job:
     threads: int | None
     n_pairs: int
     augment_fn: Callable | None
+    #: the data file trained on (None: rendered data)
+    data: DataFile | None = None
 
     @property
     def dir(self) -> Path:
-        return experiment_dir(self.results_dir, self.profile.name, self.seed) / self.name
+        return experiment_dir(self.results_dir, self.profile.name, self.seed, self.data) / self.name
 
     def cache_key(self) -> dict:
         prof = self.profile
         cfg = prof.run_config("contrastive_A" if self.name == "random_init" else self.name, seed=self.seed)
-        return {"name": self.name, "config": cfg.digest(), "n_images": prof.n_images,
-                "probe": [prof.probe_train, prof.probe_val, self.n_pairs],
-                "curve": [prof.curve_points, prof.curve_gallery, prof.curve_queries, prof.curve_pairs],
-                "augment": getattr(self.augment_fn, "__qualname__", None), "version": MEASURE_VERSION}
+        key = {"name": self.name, "config": cfg.digest(), "n_images": prof.n_images,
+               "probe": [prof.probe_train, prof.probe_val, self.n_pairs],
+               "curve": [prof.curve_points, prof.curve_gallery, prof.curve_queries, prof.curve_pairs],
+               "augment": getattr(self.augment_fn, "__qualname__", None), "version": MEASURE_VERSION}
+        if self.data is not None:  # rendered data keeps the keys it always had
+            key["data"] = self.data.sha256
+        return key
 
     def cost(self) -> float:
         """Images through a network in training (what orders the jobs, longest first): two views
@@ -234,7 +264,7 @@ def _run_job(job: Job, report) -> dict:
     augment_fn = job.augment_fn
     if augment_fn is None:
         from .augment import augment as augment_fn
-    data = experiment_data(prof, seed, n_pairs=job.n_pairs)
+    data = experiment_data(prof, seed, n_pairs=job.n_pairs, data=job.data, results_dir=job.results_dir)
     dev = choose_device(job.device)
     cfg = prof.run_config("contrastive_A" if job.name == "random_init" else job.name, seed=seed)
     run: dict[str, Any] = {"config": cfg.to_json(), "steps": 0, "images_seen": 0, "train_seconds": 0.0,
@@ -259,6 +289,8 @@ def _run_job(job: Job, report) -> dict:
     entry.update(run)
     entry.update(profile=prof.name, seed=seed, normalized_embedding=job.name != "autoencoder",
                  job_seconds=time.perf_counter() - t0)
+    if job.data is not None:
+        entry["data"] = job.data.sha256
     _write_npz(job.dir / "grids.npz", job_grids)
     _write_json(job.dir / "probe.json", {"key": job.cache_key(), "entry": entry})
     return entry
@@ -387,21 +419,22 @@ def _run_jobs(jobs: list[Job], n_workers: int, progress: bool, log) -> dict[str,
 # stage 4: the experiment and its results
 # ---------------------------------------------------------------------------
 
-def load_probes(results_dir: str | Path, profile: str, seed: int) -> dict | None:
-    """``results/probes.json`` if it holds every encoder for this profile and seed, else None."""
+def load_probes(results_dir: str | Path, profile: str, seed: int, data: DataFile | None = None) -> dict | None:
+    """``results/probes.json`` if it holds every encoder for this profile, seed and data
+    (an entry's ``data``: the data file's SHA-256, absent for rendered data), else None."""
     probes = _read_json(Path(results_dir) / "probes.json")
     ok = (isinstance(probes, dict) and all(
         isinstance(probes.get(e), dict) and probes[e].get("profile") == profile and probes[e].get("seed") == seed
-        and "curve" in probes[e] for e in ENCODERS))
-    grids_path = experiment_dir(results_dir, profile, seed) / "nn_grids.npz"
+        and probes[e].get("data") == data_sha256(data) and "curve" in probes[e] for e in ENCODERS))
+    grids_path = experiment_dir(results_dir, profile, seed, data) / "nn_grids.npz"
     return probes if ok and grids_path.exists() else None
 
 
-def load_nn_grids(results_dir: str | Path, profile: str, seed: int) -> dict[str, Any]:
+def load_nn_grids(results_dir: str | Path, profile: str, seed: int, data: DataFile | None = None) -> dict[str, Any]:
     """The neighbour grids written by :func:`run_experiment`: for each encoder and split,
     ``images`` uint8 ``(8, 11, 64, 64, 3)``, ``labels`` ``(8, 11, 3)`` (shape, colour,
     location) and ``dists`` ``(8, 11)``."""
-    path = experiment_dir(results_dir, profile, seed) / "nn_grids.npz"
+    path = experiment_dir(results_dir, profile, seed, data) / "nn_grids.npz"
     with np.load(path) as f:
         data = {k: f[k] for k in f.files}
     out: dict[str, Any] = {"profile": profile, "seed": seed, "grids": {}}
@@ -414,7 +447,8 @@ def load_nn_grids(results_dir: str | Path, profile: str, seed: int) -> dict[str,
 def run_experiment(results_dir: str | Path, profile: str | Profile = "fast", seed: int = 0, *,
                    progress: bool = True, device: str | None = None, force: bool = False,
                    augment_fn: Callable | None = None, n_pairs: int = 256, jobs: int | None = None,
-                   threads: int | None = 1, log: Callable[[str], None] | None = None) -> dict:
+                   threads: int | None = 1, log: Callable[[str], None] | None = None,
+                   data: DataFile | None = None) -> dict:
     """Train (or resume) the autoencoder and contrastive encoders A, B, C with learning curves;
     measure them and the untrained encoder; write ``results/probes.json`` and the neighbour
     grids; return the probes (module docstring).
@@ -423,19 +457,23 @@ def run_experiment(results_dir: str | Path, profile: str | Profile = "fast", see
     own results (unless ``force``, which re-measures; finished training is always loaded from
     its checkpoint).  ``jobs``: worker processes (default :func:`default_jobs`); ``threads``:
     torch and BLAS threads per job (None: leave as is).  ``augment_fn`` must be picklable when
-    ``jobs > 1``.
+    ``jobs > 1``.  ``data``: train and measure on this data file's sample instead of rendered
+    images (prepared here once, before the workers start; every result is keyed by the file).
     """
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     results_dir = Path(results_dir)
     if not force:
-        cached = load_probes(results_dir, prof.name, seed)
+        cached = load_probes(results_dir, prof.name, seed, data)
         if cached is not None:
             return cached
     say = log or (lambda s: None)
     t_start = time.perf_counter()
-    all_jobs = [Job(name, str(results_dir), prof, seed, device, threads, n_pairs, augment_fn) for name in ENCODERS]
+    if data is not None:  # the sample, estimated and stored once for every worker
+        experiment_images(prof, seed, data, results_dir)
+    all_jobs = [Job(name, str(results_dir), prof, seed, device, threads, n_pairs, augment_fn, data)
+                for name in ENCODERS]
     entries = {}
     for job in all_jobs:
         cached = None if force else _cached_job(job)
@@ -446,40 +484,43 @@ def run_experiment(results_dir: str | Path, profile: str | Profile = "fast", see
     n_workers = default_jobs(device) if jobs is None else max(1, int(jobs))
     entries.update(_run_jobs(todo, n_workers, progress, say))
     probes = {name: entries[name] for name in ENCODERS}
-    exp = experiment_dir(results_dir, prof.name, seed)
+    exp = experiment_dir(results_dir, prof.name, seed, data)
     merged = {}
     for name in ENCODERS:
         with np.load(exp / name / "grids.npz") as f:
             merged.update({f"{name}__{k}": f[k] for k in f.files})
     _write_npz(exp / "nn_grids.npz", merged)
     _write_json(results_dir / "probes.json", probes)
-    data = experiment_data(prof, seed, n_pairs=n_pairs)
+    sample = experiment_data(prof, seed, n_pairs=n_pairs, data=data, results_dir=results_dir)
     _write_json(exp / "summary.json", {"profile": prof.name, "seed": seed, "workers": n_workers,
+                                       "data": None if data is None else data.to_json(),
                                        "threads_per_job": threads, "wall_seconds": time.perf_counter() - t_start,
                                        "n_train": prof.n_train, "n_val": prof.n_val,
-                                       "probe_train": len(data.labels["train"]["shape"]),
-                                       "probe_val": len(data.labels["val"]["shape"])})
+                                       "probe_train": len(sample.labels["train"]["shape"]),
+                                       "probe_val": len(sample.labels["val"]["shape"])})
     return probes
 
 
 _MEMO: dict = {}
 
 
-def results(results_dir: str | Path, profile: str, seed: int, *, force: bool = False, **kwargs) -> dict:
+def results(results_dir: str | Path, profile: str, seed: int, *, force: bool = False,
+            data: DataFile | None = None, **kwargs) -> dict:
     """:func:`run_experiment`'s probes, computed (or loaded) once per process; ``force``
     recomputes the measurements on the first call only."""
-    key = ("probes", str(results_dir), profile, seed)
+    key = ("probes", str(results_dir), profile, seed, data_sha256(data))
     if key not in _MEMO:
-        _MEMO[key] = run_experiment(results_dir, profile, seed, force=force, **kwargs)
+        _MEMO[key] = run_experiment(results_dir, profile, seed, force=force, data=data, **kwargs)
     return _MEMO[key]
 
 
-def grids(results_dir: str | Path, profile: str, seed: int, *, force: bool = False) -> dict:
+def grids(results_dir: str | Path, profile: str, seed: int, *, force: bool = False,
+          data: DataFile | None = None) -> dict:
     """The neighbour grids of every encoder (:func:`load_nn_grids`), after :func:`results`."""
-    key = ("grids", str(results_dir), profile, seed)
+    key = ("grids", str(results_dir), profile, seed, data_sha256(data))
     if key not in _MEMO:
-        results(results_dir, profile, seed, force=force)
-        _MEMO[key] = load_nn_grids(results_dir, profile, seed)
+        results(results_dir, profile, seed, force=force, data=data)
+        _MEMO[key] = load_nn_grids(results_dir, profile, seed, data)
     return _MEMO[key]
 
 
@@ -493,10 +534,32 @@ def _palette_class(rgb: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return d.argmin(1)
 
 
+def _measured_masks_and_colours(images: torch.Tensor, colours: np.ndarray, *,
+                                chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """For images without renderer factors: the foreground masks ``(n, 64, 64)`` measured from
+    the pixels, and the colour of each class of ``colours`` ``(k, 3)``: the mean over its images
+    of their mean foreground colour (rows of absent classes are far from every colour)."""
+    from .factors import foreground_mask, mean_color
+
+    masks, rgb = [], []
+    for s in range(0, len(images), chunk):
+        m = foreground_mask(images[s:s + chunk])
+        masks.append(m.numpy())
+        rgb.append(mean_color(images[s:s + chunk], m).numpy())
+    masks, rgb = np.concatenate(masks), np.concatenate(rgb)
+    k = int(colours.max()) + 1 if len(colours) else 0
+    palette = np.full((max(k, 1), 3), 99.0)
+    for c in range(k):
+        sel = (colours == c) & ~np.isnan(rgb).any(1)
+        if sel.any():
+            palette[c] = rgb[sel].mean(0)
+    return masks, palette
+
+
 @torch.no_grad()
 def autoencoder_measurements(results_dir: str | Path, profile: str | Profile = "fast", seed: int = 0, *,
                              n_codes: int = 2000, n_triples: int = 20000, device: str | None = None,
-                             progress: bool = False) -> dict:
+                             progress: bool = False, data: DataFile | None = None) -> dict:
     """What the trained autoencoder ``(f, g)`` does, for Q7a: on ``n_codes`` train and val images,
 
     - ``min_code_dist``: the smallest distance between codes of distinct training images, and
@@ -508,21 +571,33 @@ def autoencoder_measurements(results_dir: str | Path, profile: str | Profile = "
     - ``background_black_{train,val}``: the fraction of true background pixels reconstructed
       with every channel below 0.1, and ``background_mean_abs`` their mean absolute value.
     Trains (or resumes) the autoencoder when its checkpoint is not finished.
+
+    With a data file (``data``), its sample has no renderer masks or palette: the foreground is
+    measured from the pixels (:func:`numerics.shapes.factors.foreground_mask`), each estimated
+    colour class is named by its images' mean foreground colour, and "red" and "blue" are the
+    classes nearest the palette's red and blue.
     """
-    from .render import PALETTE, make_dataset, shape_masks, split_indices
+    from .render import PALETTE, shape_masks, split_indices
 
     prof = PROFILES[profile] if isinstance(profile, str) else profile
-    images, factors = make_dataset(prof.n_images, seed)
+    images, factors = experiment_images(prof, seed, data, results_dir)
     tr, va = split_indices(prof.n_images)
     cfg = prof.config("autoencoder", seed=seed)
-    ae = train(cfg, images[tr], checkpoint_dir=experiment_dir(results_dir, prof.name, seed) / cfg.name,
+    ae = train(cfg, images[tr], checkpoint_dir=experiment_dir(results_dir, prof.name, seed, data) / cfg.name,
                device=device, progress=progress).model
     ae.eval()
     dev = next(ae.parameters()).device
-    masks = shape_masks(factors).numpy()
     colours = np.asarray(factors["color"])
-    palette = PALETTE.numpy().astype(np.float64)
+    if data is None:
+        masks = shape_masks(factors).numpy()
+        palette = PALETTE.numpy().astype(np.float64)
+        red, blue = 0, 6
+    else:
+        masks, palette = _measured_masks_and_colours(images, colours)
+        red, blue = (int(np.argmin(((palette - PALETTE[i].numpy()) ** 2).sum(1))) for i in (0, 6))
     out: dict[str, Any] = {"profile": prof.name, "seed": seed}
+    if data is not None:
+        out["data"] = data.sha256
     rng = np.random.default_rng(seed + 99)
     for split, idx in (("train", tr.numpy()[:n_codes]), ("val", va.numpy()[:n_codes])):
         codes, recs = [], []
@@ -550,7 +625,7 @@ def autoencoder_measurements(results_dir: str | Path, profile: str | Profile = "
             np.fill_diagonal(d, 0.0)
             out["self_retrieval"] = float((np.argmin(d, axis=1) == np.arange(len(idx))).mean())
             c = colours[idx]
-            reds, blues = np.nonzero(c == 0)[0], np.nonzero(c == 6)[0]
+            reds, blues = np.nonzero(c == red)[0], np.nonzero(c == blue)[0]
             x = rng.choice(reds, n_triples)
             y = rng.choice(reds, n_triples)
             z = rng.choice(blues, n_triples)

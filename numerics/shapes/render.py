@@ -207,6 +207,14 @@ _FORMAT = "contrastive-companion/shapes/1"
 def save_dataset(path, images: torch.Tensor, factors: dict[str, torch.Tensor]) -> Path:
     """Save ``images`` (uint8 ``(n, 3, 64, 64)``) and ``factors`` to a compressed ``.npz``."""
     path = Path(path)
+    arrays = dataset_arrays(images, factors)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
+def dataset_arrays(images: torch.Tensor, factors: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` that :func:`save_dataset` writes (checked as it says)."""
     if images.dtype != torch.uint8 or images.ndim != 4 or tuple(images.shape[1:]) != (3, 64, 64):
         raise ValueError(f"images must be uint8 (n, 3, 64, 64), got {images.dtype} {tuple(images.shape)}")
     arrays = {"images": images.cpu().numpy(), "format": np.array(_FORMAT)}
@@ -215,9 +223,7 @@ def save_dataset(path, images: torch.Tensor, factors: dict[str, torch.Tensor]) -
         if t.shape != (images.shape[0],):
             raise ValueError(f"factor {k!r} has shape {tuple(t.shape)}, expected ({images.shape[0]},)")
         arrays[f"factor_{k}"] = t.cpu().numpy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **arrays)
-    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+    return arrays
 
 
 def load_dataset(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -296,6 +302,15 @@ def load_homework_npy(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """
     from .factors import estimate_factors
 
+    images = read_homework_images(path)
+    return images, estimate_factors(images)
+
+
+def read_homework_images(path) -> torch.Tensor:
+    """The images of the homework's ``.npy`` (:func:`load_homework_npy`) as uint8
+    ``(n, 3, 64, 64)``, without estimating their factors.  Raises ValueError naming the problem:
+    not a ``.npy``, a pickle that is not plain data, no ``imgs``, a wrong shape or dtype, float
+    values outside [0, 1] or not finite."""
     path = Path(path)
     try:
         obj = read_npy_data(path)
@@ -307,8 +322,11 @@ def load_homework_npy(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         raise ValueError(f"{path} is corrupt or not a .npy file: {type(exc).__name__}: {exc}") from exc
     if not isinstance(obj, dict) or "imgs" not in obj:
         raise ValueError(f"{path}: expected a dict with key 'imgs' (the homework's shapes file), "
-                         f"got {type(obj).__name__}" + (f" with keys {sorted(obj)}" if isinstance(obj, dict) else ""))
-    imgs = np.asarray(obj["imgs"])
+                         f"got {type(obj).__name__}" + (f" with keys {sorted(map(str, obj))}" if isinstance(obj, dict) else ""))
+    try:
+        imgs = np.asarray(obj["imgs"])
+    except (ValueError, TypeError) as exc:  # a ragged list, say
+        raise ValueError(f"{path}: 'imgs' is not an array of images: {exc}") from None
     if imgs.ndim != 4 or not ({imgs.shape[1], imgs.shape[3]} & {3}) or imgs.shape[-2] not in (64, 3):
         raise ValueError(f"{path}: 'imgs' must be (n, 64, 64, 3) or (n, 3, 64, 64), got {imgs.shape}")
     if imgs.shape[-1] == 3 and imgs.shape[1:3] == (64, 64):
@@ -318,9 +336,11 @@ def load_homework_npy(path) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     if imgs.dtype == np.uint8:
         images = torch.from_numpy(np.ascontiguousarray(imgs))
     elif np.issubdtype(imgs.dtype, np.floating):
-        if np.nanmin(imgs) < 0 or np.nanmax(imgs) > 1:
+        if imgs.size and not np.isfinite(imgs).all():
+            raise ValueError(f"{path}: float 'imgs' hold NaN or infinite values")
+        if imgs.size and (imgs.min() < 0 or imgs.max() > 1):
             raise ValueError(f"{path}: float 'imgs' must lie in [0, 1]")
         images = torch.from_numpy(np.ascontiguousarray(np.round(imgs * 255))).to(torch.uint8)
     else:
         raise ValueError(f"{path}: 'imgs' must be uint8 or float, got {imgs.dtype}")
-    return images, estimate_factors(images)
+    return images
