@@ -133,3 +133,56 @@ def overlap_study(results: dict):
     a1.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def packing_certificate(results: dict):
+    """One packing with its certificate: the points and contact graph on the sphere (first two
+    coordinates' projection for d > 3), and the histogram of the angles between each point and
+    its nearest neighbours.  ``results``: ``{"n", "d", "angle_deg", "points": (n, d) list,
+    "contacts": (m, 2) list, "stress": (m,) list, "gap_deg": float | None}``."""
+    x = np.asarray(results["points"], dtype=float)
+    contacts = np.asarray(results["contacts"], dtype=int).reshape(-1, 2)
+    d = x.shape[1]
+    fig = None
+    import matplotlib.pyplot as plt
+
+    from .style import RC
+    with plt.rc_context(RC):
+        fig = plt.figure(figsize=(9.0, 4.2))
+        ax = fig.add_subplot(1, 2, 1, projection="3d" if d == 3 else None)
+        stress = np.asarray(results.get("stress") or np.ones(len(contacts)), dtype=float)
+        width = 0.6 + 2.4 * stress / stress.max() if len(stress) and stress.max() > 0 else np.ones(len(contacts))
+        if d == 3:
+            u, v = np.mgrid[0:2 * np.pi:40j, 0:np.pi:20j]
+            ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v), color="0.88", linewidth=0.3)
+            for (i, j), w in zip(contacts, width):
+                # the great-circle arc between the two points, so that edges lie on the sphere
+                t = np.linspace(0, 1, 12)[:, None]
+                arc = (1 - t) * x[i] + t * x[j]
+                arc /= np.linalg.norm(arc, axis=1, keepdims=True)
+                ax.plot(*arc.T, color=PALETTE[1], linewidth=w)
+            ax.scatter(*x.T, color=PALETTE[0], s=10, depthshade=True)
+            ax.set_box_aspect((1, 1, 1), zoom=1.4)
+            ax.set_axis_off()
+        else:
+            for (i, j), w in zip(contacts, width):
+                ax.plot(*x[[i, j], :2].T, color=PALETTE[1], linewidth=w)
+            ax.scatter(x[:, 0], x[:, 1], color=PALETTE[0], s=10)
+            ax.set_aspect("equal")
+            ax.set_xlabel("x1")
+            ax.set_ylabel("x2")
+        gap = results.get("gap_deg")
+        ax.set_title(f"N = {len(x)}, d = {d}: {results['angle_deg']:.6f}°, {len(contacts)} contacts"
+                     + ("" if gap is None else f"\ngap to best known {gap:.1e}°"), fontsize=9)
+        ax2 = fig.add_subplot(1, 2, 2)
+        c = np.clip(x @ x.T, -1, 1)
+        np.fill_diagonal(c, -1)
+        k = min(len(x) - 1, 12)
+        nearest = np.degrees(np.arccos(-np.sort(-c, axis=1)[:, :k])).ravel()
+        ax2.hist(nearest, bins=60, color=PALETTE[0])
+        ax2.axvline(results["angle_deg"], color=PALETTE[3], linestyle="--", label="minimum angle")
+        ax2.set_xlabel(f"angle to each of the {k} nearest neighbours (degrees)")
+        ax2.set_ylabel("count")
+        ax2.legend()
+        fig.tight_layout()
+    return fig

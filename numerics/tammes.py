@@ -387,6 +387,43 @@ def _newton_on(x: np.ndarray, i: np.ndarray, j: np.ndarray, iters: int) -> np.nd
 
 
 # ---------------------------------------------------------------------------
+# basin-hopping moves
+# ---------------------------------------------------------------------------
+
+def largest_holes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The empty caps of a configuration, largest first: ``(centres (h, d), angular radii (h,))``.
+
+    Each facet of the convex hull of the points spans a cap with no point inside (Delaunay on
+    the sphere); its centre is the facet's outward normal and its radius ``arccos`` of the
+    facet's distance to the origin.  The largest is where a point fits best.
+    """
+    from scipy.spatial import ConvexHull
+
+    hull = ConvexHull(x)
+    normals, offsets = hull.equations[:, :-1], hull.equations[:, -1]
+    order = np.argsort(offsets)[::-1]  # offset = -distance: nearest facets (largest caps) first
+    return normals[order], np.arccos(np.clip(-offsets[order], -1.0, 1.0))
+
+
+def relocate_crowded(x: np.ndarray, k: int, best_rad: float, rng: np.random.Generator) -> np.ndarray:
+    """Remove ``k`` points of the crowded region (drawn with probability growing with their
+    number of contacts) and put each one back at the centre of the largest empty cap."""
+    n = len(x)
+    c = _gram(x)
+    np.fill_diagonal(c, -np.inf)
+    deg = np.sum(c >= math.cos(best_rad + 1e-8), axis=1) + 0.5
+    idx = rng.choice(n, size=k, replace=False, p=deg / deg.sum())
+    y = x[np.setdiff1d(np.arange(n), idx)]
+    for _ in range(k):
+        try:
+            hole = largest_holes(y)[0][0]
+        except Exception:  # noqa: BLE001 - a degenerate hull (points on one great circle): throw instead
+            hole = rng.standard_normal(x.shape[1])
+        y = np.vstack([y, hole / np.linalg.norm(hole)])
+    return y
+
+
+# ---------------------------------------------------------------------------
 # the driver
 # ---------------------------------------------------------------------------
 
@@ -423,20 +460,44 @@ def _schedule(k: int, d: int, schedule, n: int = 0) -> tuple:
     return tuple(float(d) if s is None else s for s in sch)
 
 
+#: The default number of attempts (starts plus hops) is ``ATTEMPT_WORK / (n (d - 1))^1.5``,
+#: clipped to ``[ATTEMPTS_MIN, ATTEMPTS_MAX]``: one attempt (a relaxation and the polish) costs
+#: roughly ``(n (d - 1))^1.5`` on this CPU, so the default search takes about the same time for
+#: every size, and its count, not the clock, makes it deterministic.
+ATTEMPT_WORK = 150_000.0
+ATTEMPTS_MIN, ATTEMPTS_MAX = 3, 240
+
+#: The basin-hopping moves, drawn with equal probability (see the hop loop of tammes_search).
+MOVES = ("jiggle", "relocate", "throw")
+
+
+def default_attempts(n: int, d: int) -> tuple[int, int]:
+    """``(starts, hops)`` of the default search: a quarter of the attempts are random starts
+    (at least 2), the rest basin hopping from the best."""
+    total = int(min(ATTEMPTS_MAX, max(ATTEMPTS_MIN, ATTEMPT_WORK / (n * (d - 1)) ** 1.5)))
+    starts = max(2, total // 4)
+    return starts, total - starts
+
+
 @one_blas_thread
 def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
                   budget: float | None = None, target_deg: float | None = None,
                   hops: int | None = None, schedule=None,
-                  polish_time: float = 20.0) -> TammesResult:
+                  polish_time: float = 20.0, progress=None, moves: tuple = MOVES) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
-    ``restarts``: number of random starts (default 10; with a ``budget`` and no ``restarts``,
-    starts continue until a third of the budget is spent).  ``budget``: seconds for the whole
+    ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
+    and no ``restarts``, starts continue until half the budget is spent).  ``budget``: seconds for the whole
     search; what the starts leave goes to basin hopping from the best configuration.
     ``target_deg``: stop as soon as this angle is reached (for benchmarks that measure the
     time to a known value; the solver itself never sees reference values otherwise).
-    ``hops``: number of basin-hopping steps (default 20 without a budget, unlimited within one).
+    ``hops``: number of basin-hopping steps (default: :func:`default_attempts` without a
+    budget, unlimited within one).
     ``schedule``: a fixed tuple of Riesz exponents for every start instead of the portfolio.
+    ``moves``: the basin-hopping moves to draw from, with equal probability: ``"jiggle"`` (every
+    point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
+    places).  ``progress``: called as ``progress(stage, done, total, best_deg)`` after every start
+    (``stage = "starts"``) and hop (``"hops"``); ``total`` is None within a budget.
     Deterministic for a given seed when ``budget`` is None.  With a ``budget``, the relaxations
     and the polish stop at it too; the last active-set Newton step is not interrupted, so the
     search overruns it by a few seconds at most (measured: 1.6 s for N = 500, 0.6 s for N = 2000
@@ -446,6 +507,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
                                or not (math.isfinite(budget) and budget > 0)):
         raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
+    if not moves or set(moves) - set(MOVES):
+        raise ValueError(f"moves must be a non-empty tuple of {MOVES}, got {moves!r}")
     for name, value in (("restarts", restarts), ("hops", hops)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                                   or value < (1 if name == "restarts" else 0)):
@@ -460,10 +523,11 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     def polish_limit():
         return polish_time if deadline is None else max(0.0, min(polish_time, deadline - time.perf_counter()))
 
-    max_starts = (10 if budget is None else 10**9) if restarts is None else int(restarts)
+    default_starts, default_hops = default_attempts(n, d)
+    max_starts = (default_starts if budget is None else 10**9) if restarts is None else int(restarts)
     best, best_a = None, -1.0
     history = []
-    max_hops = (20 if budget is None else 10**9) if hops is None else int(hops)
+    max_hops = (default_hops if budget is None else 10**9) if hops is None else int(hops)
     starts = n_hops = 0
 
     def elapsed():
@@ -490,12 +554,19 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         y = _relax_schedule(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), deadline)
         consider(_finish(y, time_limit=polish_limit()))
         starts += 1
+        if progress:
+            progress("starts", starts, None if budget is not None and restarts is None else max_starts, best_a)
     while n_hops < max_hops and not reached() and (budget is None or elapsed() < budget):
         n_hops += 1
         y = best.copy()
-        if rng.random() < 0.5:  # jiggle every point
+        move = moves[int(rng.random() * len(moves))]
+        if move == "relocate" and n <= d + 1:
+            move = "throw"  # no hull to find holes in
+        if move == "jiggle":  # jiggle every point
             scale = math.radians(best_a) * rng.uniform(0.05, 0.4)
             y = y + scale * rng.standard_normal(y.shape) / math.sqrt(d - 1)
+        elif move == "relocate":  # move a few crowded points into the largest holes
+            y = relocate_crowded(y, int(rng.integers(1, max(2, n // 15) + 1)), math.radians(best_a), rng)
         else:  # throw a few of the most crowded points to random places
             c = _gram(y)
             np.fill_diagonal(c, -np.inf)
@@ -507,14 +578,16 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         sch = _schedule(int(rng.integers(len(PORTFOLIO))), d, schedule, n)
         y = _relax_schedule(y, sch[-1:] if sch else (), deadline)
         consider(_finish(y, time_limit=polish_limit()))
+        if progress:
+            progress("hops", n_hops, None if budget is not None and hops is None else max_hops, best_a)
     return TammesResult(best, best_a, starts, n_hops, elapsed(), history)
 
 
 def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
-           budget: float | None = None, hops: int | None = None) -> np.ndarray:
+           budget: float | None = None, hops: int | None = None, moves: tuple = MOVES) -> np.ndarray:
     """``(n, d)`` unit vectors maximizing the smallest pairwise angle (best found).
 
     Multi-start Riesz relaxation + basin hopping, then exact LP / active-set polish; see
     :func:`tammes_search` for the arguments and :func:`min_angle_deg` to measure the result.
     """
-    return tammes_search(n, d, seed=seed, restarts=restarts, budget=budget, hops=hops).points
+    return tammes_search(n, d, seed=seed, restarts=restarts, budget=budget, hops=hops, moves=moves).points

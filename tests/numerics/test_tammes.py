@@ -110,14 +110,14 @@ def test_newton_only_accepts_improvements():
 @pytest.mark.parametrize("n", sorted(proven_s2()))
 def test_every_proven_optimum_on_s2_is_reached(n):
     ref = proven_s2()[n]
-    x = tammes(n, 3, seed=0, restarts=10, hops=30)
+    x = tammes(n, 3, seed=0)  # default settings
     assert x.shape == (n, 3)
     check_unit_rows(x, atol=1e-12)
     assert abs(min_angle_deg(x) - ref) <= 1e-6, (n, min_angle_deg(x), ref)
 
 
 def test_24_cell():
-    x = tammes(24, 4, seed=0, restarts=10, hops=30)
+    x = tammes(24, 4, seed=0)  # default settings
     assert abs(min_angle_deg(x) - 60.0) <= 1e-6
     # every point touches 8 others, as in the 24-cell
     contacts = contact_graph(x, 1e-6)
@@ -125,13 +125,13 @@ def test_24_cell():
 
 
 def test_600_cell():
-    x = tammes(120, 4, seed=0, restarts=2, hops=0)
+    x = tammes(120, 4, seed=0)  # default settings
     assert abs(min_angle_deg(x) - 36.0) <= 1e-6
     assert np.all(np.bincount(contact_graph(x, 1e-6).ravel(), minlength=120) == 12)
 
 
 def test_e8_roots():
-    x = tammes(240, 8, seed=0, restarts=1, hops=0)
+    x = tammes(240, 8, seed=0)  # default settings
     assert abs(min_angle_deg(x) - 60.0) <= 1e-6
     assert np.all(np.bincount(contact_graph(x, 1e-6).ravel(), minlength=240) == 56)
 
@@ -155,3 +155,42 @@ def test_budget_bounds_the_wall_time():
 def test_bad_arguments_name_the_parameter(bad, message):
     with pytest.raises(ValueError, match=message):
         tammes(10, 3, **bad)
+
+
+def test_default_attempts_shrink_with_size_and_stay_in_bounds():
+    from numerics.tammes import ATTEMPTS_MAX, ATTEMPTS_MIN, default_attempts
+
+    sizes = [(13, 3), (46, 3), (100, 3), (130, 3), (120, 4), (240, 8)]
+    totals = [sum(default_attempts(n, d)) for n, d in sizes]
+    assert all(a >= b for a, b in zip(totals, totals[1:]))
+    assert all(ATTEMPTS_MIN <= t <= ATTEMPTS_MAX for t in totals)
+    assert all(default_attempts(n, d)[0] >= 2 for n, d in sizes)
+
+
+def test_largest_hole_against_sampling():
+    """The largest empty cap from the hull is at least as large as any sampled empty cap, and
+    its centre is as far from the points as its radius says."""
+    from numerics.tammes import largest_holes
+
+    x = random_sphere(30, 3, np.random.default_rng(0))
+    centres, radii = largest_holes(x)
+    assert np.all(np.diff(radii) <= 1e-12)
+    far = np.degrees(np.arccos((centres[0] @ x.T).max()))
+    assert abs(far - np.degrees(radii[0])) < 1e-9
+    s = random_sphere(100_000, 3, np.random.default_rng(1))
+    sampled = np.degrees(np.arccos((s @ x.T).max(axis=1))).max()
+    assert sampled <= np.degrees(radii[0]) + 1e-9 and sampled > np.degrees(radii[0]) - 1.0
+
+
+def test_relocation_keeps_the_count_and_unit_rows():
+    from numerics.tammes import relocate_crowded
+
+    x = tammes(20, 3, seed=0, restarts=2, hops=0)
+    y = relocate_crowded(x, 3, math.radians(min_angle_deg(x)), np.random.default_rng(0))
+    assert y.shape == x.shape
+    check_unit_rows(y, atol=1e-12)
+
+
+def test_unknown_move_is_rejected():
+    with pytest.raises(ValueError, match="moves"):
+        tammes(10, 3, moves=("teleport",))
