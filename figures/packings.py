@@ -143,7 +143,6 @@ def packing_certificate(results: dict):
     x = np.asarray(results["points"], dtype=float)
     contacts = np.asarray(results["contacts"], dtype=int).reshape(-1, 2)
     d = x.shape[1]
-    fig = None
     import matplotlib.pyplot as plt
 
     from .style import RC

@@ -129,10 +129,11 @@ def forces(x: np.ndarray, contacts: np.ndarray, stress: np.ndarray) -> np.ndarra
 # the two linear programs
 # ---------------------------------------------------------------------------
 
-def balancing_stress(x: np.ndarray, contacts: np.ndarray) -> tuple[np.ndarray, float]:
+def balancing_stress(x: np.ndarray, contacts: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """The stress ``w >= 0``, ``sum w = 1``, minimizing ``sum_i ||F_i||_1`` (LP with slacks
-    ``r >= |A w|``); returns ``w`` and the residual ``max_i ||F_i||_2``."""
-    a = force_matrix(x, contacts)
+    ``r >= |A w|``); returns ``w`` and the residual ``max_i ||F_i||_2``.  ``a``: the
+    :func:`force_matrix`, when the caller has it."""
+    a = force_matrix(x, contacts) if a is None else a
     k, m = a.shape
     # variables [w (m), r (k)]: minimize sum r s.t. A w - r <= 0, -A w - r <= 0, sum w = 1
     c = np.concatenate([np.zeros(m), np.ones(k)])
@@ -156,10 +157,11 @@ def least_squares_stress(a: np.ndarray, weight: float = 1e3) -> np.ndarray:
     return w if w.sum() > 0 else np.full(m, 1.0 / m)
 
 
-def most_positive_stress(x: np.ndarray, contacts: np.ndarray, residual: float) -> float:
+def most_positive_stress(x: np.ndarray, contacts: np.ndarray, residual: float,
+                         a: np.ndarray | None = None) -> float:
     """The largest ``t`` such that some stress with ``w_e >= t`` on every contact, ``sum w = 1``,
     balances every force to within ``max(residual, ZERO)`` per coordinate (0 when ``t < 0``)."""
-    a = force_matrix(x, contacts)
+    a = force_matrix(x, contacts) if a is None else a
     k, m = a.shape
     slack = max(residual, ZERO)
     # variables [w (m), t]: maximize t s.t. t - w_e <= 0, |A w| <= slack, sum w = 1
@@ -245,8 +247,9 @@ def certify(points, *, tol_deg: float = CONTACT_TOL_DEG) -> Certificate:
     g = np.clip(x @ x.T, -1, 1)
     np.fill_diagonal(g, -1)
     angle = math.degrees(math.acos(g.max()))
-    stress, residual = balancing_stress(x, contacts)
-    min_stress = most_positive_stress(x, contacts, residual)
+    a = force_matrix(x, contacts)  # both LPs use it
+    stress, residual = balancing_stress(x, contacts, a)
+    min_stress = most_positive_stress(x, contacts, residual, a)
     touched = set(contacts.ravel().tolist())
     rattlers = tuple(i for i in range(n) if i not in touched)
     return Certificate(n, d, angle, contacts, stress, residual, min_stress, rattlers,

@@ -22,6 +22,7 @@ assumptions, and the :class:`Theorem` that the claims declare.
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import re
 import shutil
@@ -64,6 +65,7 @@ def coqc() -> str | None:
     return shutil.which("coqc")
 
 
+@functools.lru_cache(maxsize=1)
 def coq_version() -> str:
     out = subprocess.run([coqc(), "--version"], capture_output=True, text=True, timeout=60).stdout
     m = re.search(r"version (\S+)", out)
