@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from numerics.reference import proven_tammes_s2, tammes_source
 from numerics.tammes import (
@@ -158,13 +160,93 @@ def test_bad_arguments_name_the_parameter(bad, message):
 
 
 def test_default_attempts_shrink_with_size_and_stay_in_bounds():
-    from numerics.tammes import ATTEMPTS_MAX, ATTEMPTS_MIN, default_attempts
+    from numerics.tammes import ATTEMPTS_MAX, ATTEMPTS_MIN, HOPS_MAX, default_attempts
 
     sizes = [(13, 3), (46, 3), (100, 3), (130, 3), (120, 4), (240, 8)]
-    totals = [sum(default_attempts(n, d)) for n, d in sizes]
-    assert all(a >= b for a, b in zip(totals, totals[1:]))
-    assert all(ATTEMPTS_MIN <= t <= ATTEMPTS_MAX for t in totals)
-    assert all(default_attempts(n, d)[0] >= 2 for n, d in sizes)
+    starts = [default_attempts(n, d)[0] for n, d in sizes]
+    assert all(a >= b for a, b in zip(starts, starts[1:]))
+    assert all(2 <= s <= ATTEMPTS_MAX for s in starts)
+    # Riesz hops (small problems) keep the attempt bounds; overlap hops shrink with n (d - 1)
+    riesz = [sum(default_attempts(n, d, "riesz")) for n, d in sizes]
+    assert all(ATTEMPTS_MIN <= t <= ATTEMPTS_MAX for t in riesz)
+    overlap = [default_attempts(n, d, "overlap")[1] for n, d in sizes]
+    assert all(a >= b for a, b in zip(overlap, overlap[1:]))
+    assert all(1 <= h <= HOPS_MAX for h in overlap)
+
+
+def test_default_hop_energy_is_riesz_for_small_problems_only():
+    from numerics.tammes import default_hop_energy
+
+    assert [default_hop_energy(n, 3) for n in (3, 45, 46, 130)] == ["riesz", "riesz", "overlap", "overlap"]
+    assert default_hop_energy(24, 4) == "riesz"  # the 24-cell's narrow basin wants many starts
+    assert default_hop_energy(120, 4) == default_hop_energy(240, 8) == "overlap"
+
+
+def overlap_energy_nested(x, cos_t):
+    """Nested-loop reference for overlap_energy: sum over i < j of max(0, (c - cos_t) / (1 - cos_t))^2."""
+    e = 0.0
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            c = sum(a * b for a, b in zip(x[i], x[j]))
+            e += max(0.0, (c - cos_t) / (1.0 - cos_t)) ** 2
+    return e
+
+
+@pytest.mark.parametrize("n, d, target", [(12, 3, 60.0), (30, 3, 35.0), (20, 4, 50.0)])
+def test_overlap_energy_matches_nested_loops_and_finite_differences(n, d, target):
+    from numerics.tammes import overlap_energy
+
+    x = random_sphere(n, d, np.random.default_rng(n + d))
+    cos_t = math.cos(math.radians(target))
+    e, g = overlap_energy(x, cos_t)
+    assert e > 0 and abs(e - overlap_energy_nested(x.tolist(), cos_t)) <= 1e-12 * max(1.0, e)
+    rng = np.random.default_rng(0)
+    for _ in range(5):  # directional derivatives against central differences
+        v = rng.standard_normal(x.shape)
+        h = 1e-6
+        fd = (overlap_energy(x + h * v, cos_t)[0] - overlap_energy(x - h * v, cos_t)[0]) / (2 * h)
+        assert abs(fd - np.sum(g * v)) <= 1e-6 * max(1.0, abs(fd))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 25), target=st.floats(5.0, 120.0))
+def test_overlap_energy_is_zero_exactly_when_every_pair_clears_the_target(seed, n, target):
+    from numerics.tammes import overlap_energy
+
+    x = random_sphere(n, 3, np.random.default_rng(seed))
+    a = min_angle_deg(x)
+    assume(abs(a - target) > 1e-6)  # away from the boundary, where rounding decides
+    e, _ = overlap_energy(x, math.cos(math.radians(target)))
+    assert (e == 0.0) == (a > target)
+
+
+def test_overlap_relax_finds_a_packing_at_a_feasible_target_and_not_beyond_the_optimum():
+    from numerics.tammes import FEASIBLE_ENERGY, overlap_relax
+
+    icosahedron = tammes(12, 3, seed=0, restarts=2, hops=0)  # 63.4349 degrees, proven optimal
+    rng = np.random.default_rng(1)
+    y = icosahedron + 0.05 * rng.standard_normal(icosahedron.shape)
+    y /= np.linalg.norm(y, axis=1, keepdims=True)
+    assert min_angle_deg(y) < 63.0
+    z, e = overlap_relax(y, math.cos(math.radians(63.3)))
+    assert e < FEASIBLE_ENERGY and min_angle_deg(z) >= 63.3 - 1e-7
+    check_unit_rows(z, atol=1e-12)
+    # no 12 points are 64 degrees apart (Tammes' optimum is 63.43): the energy cannot vanish
+    _, e = overlap_relax(y, math.cos(math.radians(64.0)))
+    assert e > 1e-6
+
+
+def test_overlap_chain_is_deterministic_and_never_loses_the_best():
+    start = tammes_search(50, 3, seed=4, restarts=2, hops=0)
+    a = tammes_search(50, 3, seed=4, restarts=2, hops=15, hop_energy="overlap")
+    b = tammes_search(50, 3, seed=4, restarts=2, hops=15, hop_energy="overlap")
+    assert np.array_equal(a.points, b.points)
+    assert a.angle_deg >= start.angle_deg  # the same starts, then hops that only keep improvements
+
+
+def test_unknown_hop_energy_is_rejected():
+    with pytest.raises(ValueError, match="hop_energy"):
+        tammes(10, 3, hop_energy="coulomb")
 
 
 def test_largest_hole_against_sampling():
