@@ -12,6 +12,10 @@ For every N both solvers get the same wall-clock budget (``BUDGET(N)`` seconds):
 **The famous optima** (``--part famous``): the default search on the 24-cell, 600-cell and E8
 sizes, with its time and certificate.
 
+**The hop ablation** (``--part ablation [--seeds 1,2]``): the overlap chain against the Riesz
+hops, each with its default attempts, on every sixth N from 46 to 130 and other seeds than the
+frontier's: reached count, median gap and seconds for each, and the paired comparison.
+
 **The frontier** (``--part frontier``): for every N, :func:`numerics.tammes.tammes_search` with
 its default settings (seed 0, no budget) against the best known packings (Sloane, Hardin and
 Smith, ``numerics/data/tammes_s2_best_known.tsv``): the gap, the seconds to first reach the best
@@ -22,7 +26,7 @@ median and largest run time.
 Prints a table and writes ``bench/results/tammes.json`` (each part keeps the other's results).
 The reference tables are only read here, to grade: the solver never sees them.
 
-Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|all] [--nmax 130] [--scale 1.0]``
+Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|all] [--nmax 130] [--scale 1.0]``
 """
 
 from __future__ import annotations
@@ -198,9 +202,62 @@ def famous(out: Path) -> dict:
     return {"rows": rows}
 
 
+#: The hop ablation's sizes: every sixth N past the small problems (whose hops are Riesz ones).
+ABLATION_NS = tuple(range(46, 131, 6))
+
+
+def ablation(seeds, energies, out: Path) -> dict:
+    """Both hop energies with default attempts on ``ABLATION_NS`` for each seed: the gap to the
+    best known and the seconds; rows are merged into ``ablation`` of ``out`` as measured."""
+    from numerics.reference import best_known_tammes_s2
+
+    best = best_known_tammes_s2()
+    rows = []
+    print(f"{'N':>4} {'seed':>4} {'hops':>8} {'gap deg':>10} {'run s':>7}")
+    for seed in seeds:
+        for n in ABLATION_NS:
+            for energy in energies:
+                res = tammes_search(n, 3, seed=seed, hop_energy=energy)
+                gap = best[n] - res.angle_deg
+                rows.append({"N": n, "seed": seed, "hop_energy": energy, "gap_deg": gap,
+                             "reached": gap <= REACH_TOL_DEG, "seconds": round(res.seconds, 3),
+                             "starts": res.starts, "hops": res.hops})
+                print(f"{n:>4} {seed:>4} {energy:>8} {gap:>10.2e} {res.seconds:>7.2f}", flush=True)
+                _merge_ablation(out, rows)
+    return _merge_ablation(out, rows)
+
+
+def _merge_ablation(out: Path, rows: list) -> dict:
+    data = json.loads(out.read_text()) if out.exists() else {}
+    merged = {(r["N"], r["seed"], r["hop_energy"]): r for r in data.get("ablation", {}).get("rows", [])}
+    merged.update({(r["N"], r["seed"], r["hop_energy"]): r for r in rows})
+    allrows = [merged[k] for k in sorted(merged)]
+    summary = {"solver": "numerics.tammes.tammes_search(n, 3, seed=s, hop_energy=E), default attempts for E",
+               "ns": list(ABLATION_NS), "reach_tol_deg": REACH_TOL_DEG}
+    for energy in sorted({r["hop_energy"] for r in allrows}):
+        sel = [r for r in allrows if r["hop_energy"] == energy]
+        summary[energy] = {"runs": len(sel), "reached": sum(r["reached"] for r in sel),
+                           "median_gap_deg": float(np.median([max(r["gap_deg"], 0.0) for r in sel])),
+                           "median_seconds": float(np.median([r["seconds"] for r in sel])),
+                           "max_seconds": float(max(r["seconds"] for r in sel))}
+    pairs = {}
+    for r in allrows:
+        pairs.setdefault((r["N"], r["seed"]), {})[r["hop_energy"]] = r["gap_deg"]
+    both = [p for p in pairs.values() if len(p) == 2]
+    summary["overlap_smaller_gap"] = sum(p["overlap"] < p["riesz"] - 1e-6 for p in both)
+    summary["riesz_smaller_gap"] = sum(p["riesz"] < p["overlap"] - 1e-6 for p in both)
+    summary["paired_runs"] = len(both)
+    data["ablation"] = {"summary": summary, "rows": allrows}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1))
+    return data["ablation"]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("generic", "frontier", "famous", "all"), default="all")
+    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "all"), default="all")
+    ap.add_argument("--seeds", default="1,2", help="ablation: comma-separated seeds")
+    ap.add_argument("--energies", default="overlap,riesz", help="ablation: hop energies to run")
     ap.add_argument("--nmin", type=int, default=2)
     ap.add_argument("--nmax", type=int, default=130)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every time budget")
@@ -212,6 +269,10 @@ def main(argv=None) -> int:
         famous(out)
         if args.part == "famous":
             return 0
+    if args.part == "ablation":
+        summary = ablation([int(v) for v in args.seeds.split(",")], args.energies.split(","), out)["summary"]
+        print(json.dumps(summary, indent=1))
+        return 0
     if args.part in ("frontier", "all"):
         old["frontier"] = frontier(args.nmin, args.nmax, out)
         print(json.dumps(old["frontier"]["summary"], indent=1))
