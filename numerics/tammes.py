@@ -495,6 +495,9 @@ class TammesResult:
     hops: int
     seconds: float
     history: list  # (seconds, best angle in degrees) each time the best improved
+    #: why the hops ended: "hops" (all done), "no progress in K hops" (the overlap chain's early
+    #: stop after K hops without a better packing), "budget" or "target"
+    stopped: str = "hops"
 
 
 def _finish(x: np.ndarray, *, time_limit: float | None = None) -> np.ndarray:
@@ -690,6 +693,14 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         if progress:
             progress("hops", n_hops, None if budget is not None and hops is None else max_hops, best_a)
 
+    def stop_reason() -> str:
+        """Why the hops end now: "" while none of the limits holds."""
+        if reached():
+            return "target"
+        if budget is not None and elapsed() >= budget:
+            return "budget"
+        return "hops" if n_hops >= max_hops else ""
+
     def hops_left():
         return n_hops < max_hops and not reached() and (budget is None or elapsed() < budget)
 
@@ -701,7 +712,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             y = _relax_schedule(y, sch[-1:] if sch else (), deadline)
             consider(_finish(y, time_limit=polish_limit()))
             hop_report()
-        return TammesResult(best, best_a, starts, n_hops, elapsed(), history)
+        return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason() or "hops")
 
     # the feasibility chain: monotonic basin hopping on the overlap energy at a target angle
     # just above the best; a zero-energy configuration is a better packing (polished at once)
@@ -730,7 +741,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                     stalled = 0
                     cos_t, chain, energy = restart_chain()
         hop_report()
-    return TammesResult(best, best_a, starts, n_hops, elapsed(), history)
+    return TammesResult(best, best_a, starts, n_hops, elapsed(), history,
+                        f"no progress in {since_best} hops" if not stop_reason() else stop_reason())
 
 
 def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,

@@ -97,7 +97,7 @@ def run(args) -> int:
     cert = certify(result.points)
     ref = gaps(args.n, args.d, result.angle_deg)
     summary = {"n": args.n, "d": args.d, "seed": args.seed, "angle_deg": result.angle_deg, "seconds": seconds,
-               "starts": result.starts, "hops": result.hops, **ref,
+               "starts": result.starts, "hops": result.hops, "stopped": result.stopped, **ref,
                "contacts": len(cert.contacts), "rattlers": len(cert.rattlers),
                "certificate_residual": cert.residual, "min_stress": cert.min_stress,
                "kkt": cert.kkt, "rigid": cert.rigid, "strict_local_max": cert.strict_local_max,
@@ -112,8 +112,9 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
-    print(f"N = {args.n} points on S^{args.d - 1}, seed {args.seed}: {result.starts} starts, {result.hops} hops, "
-          f"{seconds:.1f} s")
+    early = f", stopped early: {result.stopped}" if result.stopped.startswith("no progress") else ""
+    print(f"N = {args.n} points on S^{args.d - 1}, seed {args.seed}: {result.starts} starts, {result.hops} hops"
+          f"{early}, {seconds:.1f} s")
     print(f"minimum angle      {result.angle_deg:.9f}°")
     if ref["best_known_deg"] is not None:
         g = ref["gap_deg"]

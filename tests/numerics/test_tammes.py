@@ -244,6 +244,17 @@ def test_overlap_chain_is_deterministic_and_never_loses_the_best():
     assert a.angle_deg >= start.angle_deg  # the same starts, then hops that only keep improvements
 
 
+def test_search_says_why_its_hops_ended():
+    from numerics.tammes import HOPS_MAX
+
+    # the icosahedron is optimal: the overlap chain never beats it and stops after 2/3 of its hops
+    r = tammes_search(12, 3, seed=0, hop_energy="overlap")
+    assert r.hops == 2 * HOPS_MAX // 3 and r.stopped == f"no progress in {r.hops} hops"
+    assert tammes_search(50, 3, seed=0, restarts=2, hops=3).stopped == "hops"
+    assert tammes_search(50, 3, seed=0, budget=2).stopped == "budget"
+    assert tammes_search(8, 3, seed=0, target_deg=70.0).stopped == "target"
+
+
 def test_unknown_hop_energy_is_rejected():
     with pytest.raises(ValueError, match="hop_energy"):
         tammes(10, 3, hop_energy="coulomb")
