@@ -151,16 +151,22 @@ def frontier(nmin: int, nmax: int, out: Path | None = None) -> dict:
     return _merge_frontier(out, rows) if out is not None else {"summary": _frontier_summary(rows), "rows": rows}
 
 
-def _merge_frontier(out: Path, rows: list) -> dict:
-    """Merge ``rows`` into the ``frontier`` of ``out`` by N, recompute its summary, write it."""
+def _merge_part(out: Path, part: str, rows: list, key, summarize) -> dict:
+    """Merge ``rows`` into ``part`` of ``out`` by ``key(row)``, recompute its summary with
+    ``summarize(all rows)``, write the file; returns the part."""
     data = json.loads(out.read_text()) if out.exists() else {}
-    merged = {r["N"]: r for r in data.get("frontier", {}).get("rows", [])}
-    merged.update({r["N"]: r for r in rows})
-    allrows = [merged[n] for n in sorted(merged)]
-    data["frontier"] = {"summary": _frontier_summary(allrows), "rows": allrows}
+    merged = {key(r): r for r in data.get(part, {}).get("rows", [])}
+    merged.update({key(r): r for r in rows})
+    allrows = [merged[k] for k in sorted(merged)]
+    data[part] = {"summary": summarize(allrows), "rows": allrows}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1))
-    return data["frontier"]
+    return data[part]
+
+
+def _merge_frontier(out: Path, rows: list) -> dict:
+    """Merge ``rows`` into the ``frontier`` of ``out`` by N, recompute its summary, write it."""
+    return _merge_part(out, "frontier", rows, lambda r: r["N"], _frontier_summary)
 
 
 def _frontier_summary(rows: list) -> dict:
@@ -228,29 +234,27 @@ def ablation(seeds, energies, out: Path) -> dict:
 
 
 def _merge_ablation(out: Path, rows: list) -> dict:
-    data = json.loads(out.read_text()) if out.exists() else {}
-    merged = {(r["N"], r["seed"], r["hop_energy"]): r for r in data.get("ablation", {}).get("rows", [])}
-    merged.update({(r["N"], r["seed"], r["hop_energy"]): r for r in rows})
-    allrows = [merged[k] for k in sorted(merged)]
+    """Merge ``rows`` into the ``ablation`` of ``out`` by (N, seed, hop energy), write it."""
+    return _merge_part(out, "ablation", rows, lambda r: (r["N"], r["seed"], r["hop_energy"]), _ablation_summary)
+
+
+def _ablation_summary(rows: list) -> dict:
     summary = {"solver": "numerics.tammes.tammes_search(n, 3, seed=s, hop_energy=E), default attempts for E",
                "ns": list(ABLATION_NS), "reach_tol_deg": REACH_TOL_DEG}
-    for energy in sorted({r["hop_energy"] for r in allrows}):
-        sel = [r for r in allrows if r["hop_energy"] == energy]
+    for energy in sorted({r["hop_energy"] for r in rows}):
+        sel = [r for r in rows if r["hop_energy"] == energy]
         summary[energy] = {"runs": len(sel), "reached": sum(r["reached"] for r in sel),
                            "median_gap_deg": float(np.median([max(r["gap_deg"], 0.0) for r in sel])),
                            "median_seconds": float(np.median([r["seconds"] for r in sel])),
                            "max_seconds": float(max(r["seconds"] for r in sel))}
     pairs = {}
-    for r in allrows:
+    for r in rows:
         pairs.setdefault((r["N"], r["seed"]), {})[r["hop_energy"]] = r["gap_deg"]
     both = [p for p in pairs.values() if len(p) == 2]
     summary["overlap_smaller_gap"] = sum(p["overlap"] < p["riesz"] - 1e-6 for p in both)
     summary["riesz_smaller_gap"] = sum(p["riesz"] < p["overlap"] - 1e-6 for p in both)
     summary["paired_runs"] = len(both)
-    data["ablation"] = {"summary": summary, "rows": allrows}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1))
-    return data["ablation"]
+    return summary
 
 
 def main(argv=None) -> int:

@@ -122,7 +122,8 @@ def famous_study(*, seed: int) -> dict:
     rows = []
     for name, n, d, restarts, hops in FAMOUS:
         t0 = time.perf_counter()
-        r = tammes_search(n, d, seed=seed, restarts=restarts, hops=hops, moves=VALIDATED_MOVES, hop_energy=VALIDATED_HOP_ENERGY)
+        r = tammes_search(n, d, seed=seed, restarts=restarts, hops=hops, moves=VALIDATED_MOVES,
+                          hop_energy=VALIDATED_HOP_ENERGY)
         kiss = np.bincount(contact_graph(r.points, 1e-6).ravel(), minlength=n)
         rows.append({"name": name, "n": n, "d": d, "angle_deg": r.angle_deg,
                      "contacts_min": int(kiss.min()), "contacts_max": int(kiss.max()),
@@ -153,5 +154,8 @@ def angle_against_n(n_max: int, *, seed: int) -> dict:
     """The solver's smallest angle for N = 2..n_max on S^2 (3 starts, 3 hops each)."""
     from .tammes import tammes_search
 
-    return {"ours": [[n, tammes_search(n, 3, seed=seed, restarts=3, hops=3, moves=VALIDATED_MOVES, hop_energy=VALIDATED_HOP_ENERGY).angle_deg]
-                     for n in range(2, n_max + 1)]}
+    def angle(n):
+        return tammes_search(n, 3, seed=seed, restarts=3, hops=3, moves=VALIDATED_MOVES,
+                             hop_energy=VALIDATED_HOP_ENERGY).angle_deg
+
+    return {"ours": [[n, angle(n)] for n in range(2, n_max + 1)]}

@@ -618,10 +618,12 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     ``schedule``: a fixed tuple of Riesz exponents for every start instead of the portfolio.
     ``moves``: the basin-hopping moves to draw from, with equal probability: ``"jiggle"`` (every
     point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
-    places).  ``hop_energy``: ``"overlap"`` (default: the feasibility chain at a target just above
-    the best angle, see the module docstring) or ``"riesz"`` (each hop perturbs the best and
-    relaxes a Riesz energy); None (default) picks by size, :func:`default_hop_energy`.  ``polish_time``: seconds for each sequential-LP polish (default:
-    none; its iteration cap bounds it, so results do not depend on the machine's speed).  ``progress``: called as ``progress(stage, done, total, best_deg)`` after every start
+    places).  ``hop_energy``: ``"overlap"`` (the feasibility chain at a target just above the best
+    angle, see the module docstring), ``"riesz"`` (each hop perturbs the best and relaxes a Riesz
+    energy), or None (default) to pick by size (:func:`default_hop_energy`).  ``polish_time``:
+    seconds for each sequential-LP polish (default: none; its iteration cap bounds it, so results
+    do not depend on the machine's speed).  ``progress``: called as
+    ``progress(stage, done, total, best_deg)`` after every start
     (``stage = "starts"``) and hop (``"hops"``); ``total`` is None within a budget.
     Deterministic for a given seed when ``budget`` is None.  With a ``budget``, the relaxations
     and the polish stop at it too; the last active-set Newton step is not interrupted, so the
@@ -702,7 +704,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         return "hops" if n_hops >= max_hops else ""
 
     def hops_left():
-        return n_hops < max_hops and not reached() and (budget is None or elapsed() < budget)
+        return not stop_reason()
 
     if hop_energy == "riesz":
         while hops_left():
@@ -742,7 +744,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                     cos_t, chain, energy = restart_chain()
         hop_report()
     return TammesResult(best, best_a, starts, n_hops, elapsed(), history,
-                        f"no progress in {since_best} hops" if not stop_reason() else stop_reason())
+                        stop_reason() or f"no progress in {since_best} hops")
 
 
 def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
