@@ -244,6 +244,18 @@ def test_overlap_chain_is_deterministic_and_never_loses_the_best():
     assert a.angle_deg >= start.angle_deg  # the same starts, then hops that only keep improvements
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1e-300, 1e3), st.floats(0.0, 10.0), st.floats(0.0, 1.0))
+def test_chain_accepts_a_fall_always_and_a_rise_only_within_the_threshold(e_chain, threshold, u):
+    from numerics.tammes import chain_accepts
+
+    assert chain_accepts(e_chain * u * (1 - 1e-12), e_chain, threshold)  # any fall
+    assert not chain_accepts(e_chain * (1 + threshold) * (1 + 1e-12), e_chain, threshold)
+    if threshold > 1e-6:  # a rise within the threshold
+        assert chain_accepts(e_chain * (1 + threshold * u * 0.999), e_chain, threshold)
+    assert chain_accepts(e_chain * 1.5, e_chain) and not chain_accepts(e_chain * 1.5, e_chain, 0.0)
+
+
 def test_search_says_why_its_hops_ended():
     from numerics.tammes import HOPS_MAX
 
