@@ -734,8 +734,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             hop_report()
         return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason() or "hops")
 
-    # the feasibility chain: basin hopping with threshold accepting on the overlap energy at a target angle
-    # just above the best; a zero-energy configuration is a better packing (polished at once)
+    # the feasibility chain: basin hopping with threshold accepting on the overlap energy at a
+    # target angle just above the best; a zero-energy configuration is a better packing
+    # (polished at once)
     patience = max(CHAIN_PATIENCE, 2 * max_hops // 3) if hops is None and budget is None else None
     since_best = stalled = 0
 
