@@ -151,17 +151,23 @@ def frontier(nmin: int, nmax: int, out: Path | None = None) -> dict:
     return _merge_frontier(out, rows) if out is not None else {"summary": _frontier_summary(rows), "rows": rows}
 
 
-def _merge_part(out: Path, part: str, rows: list, key, summarize) -> dict:
-    """Merge ``rows`` into ``part`` of ``out`` by ``key(row)``, recompute its summary with
-    ``summarize(all rows)``, write the file; returns the part."""
+def _merge_part(out: Path, part: str | None, rows: list, key, summarize, keep=lambda section: True) -> dict:
+    """Merge ``rows`` into ``part`` of ``out`` (None: the top level) by ``key(row)``, recompute
+    its summary with ``summarize(all rows)``, write the file; returns the part.  The rows
+    already there are dropped when ``keep(part)`` is false."""
     data = json.loads(out.read_text()) if out.exists() else {}
-    merged = {key(r): r for r in data.get(part, {}).get("rows", [])}
+    section = data if part is None else data.get(part, {})
+    merged = {key(r): r for r in (section.get("rows", []) if keep(section) else [])}
     merged.update({key(r): r for r in rows})
     allrows = [merged[k] for k in sorted(merged)]
-    data[part] = {"summary": summarize(allrows), "rows": allrows}
+    new = {"summary": summarize(allrows), "rows": allrows}
+    if part is None:
+        data.update(new)
+    else:
+        data[part] = new
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1))
-    return data[part]
+    return new
 
 
 def _merge_frontier(out: Path, rows: list) -> dict:
@@ -298,8 +304,8 @@ def generic(nmin: int, nmax: int, scale: float, out: Path) -> dict:
                  if have_generic else f"{'-':>14} {'-':>10} {'-':>8} ")
               + (f"{'yes' if row['reaches_proven'] else 'NO':>12}" if n in proven else f"{'':>12}"),
               flush=True)
-        data = _merge_generic(out, rows, scale)
-    return data
+        _merge_generic(out, rows, scale)  # after every N, so an interrupted run keeps its rows
+    return _merge_generic(out, rows, scale)
 
 
 def _generic_summary(rows: list, scale: float) -> dict:
@@ -330,17 +336,10 @@ def _generic_summary(rows: list, scale: float) -> dict:
 
 
 def _merge_generic(out: Path, rows: list, scale: float) -> dict:
-    """Merge ``rows`` into the top-level ``rows`` of ``out`` by N, recompute ``summary``, write it."""
-    data = json.loads(out.read_text()) if out.exists() else {}
-    if data.get("summary", {}).get("scale", scale) != scale:  # rows at another budget do not mix
-        data["rows"] = []
-    merged = {r["N"]: r for r in data.get("rows", [])}
-    merged.update({r["N"]: r for r in rows})
-    data["rows"] = [merged[k] for k in sorted(merged)]
-    data["summary"] = _generic_summary(data["rows"], scale)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1))
-    return {"summary": data["summary"], "rows": data["rows"]}
+    """Merge ``rows`` into the top-level ``rows`` of ``out`` by N, recompute ``summary``, write it;
+    rows measured at another budget scale are dropped (they do not mix)."""
+    return _merge_part(out, None, rows, lambda r: r["N"], lambda all_rows: _generic_summary(all_rows, scale),
+                       keep=lambda top: top.get("summary", {}).get("scale", scale) == scale)
 
 
 def main(argv=None) -> int:

@@ -732,7 +732,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             y = _relax_schedule(y, sch[-1:] if sch else (), deadline)
             consider(_finish(y, time_limit=polish_limit()))
             hop_report()
-        return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason() or "hops")
+        # the loop ends only when one of the limits holds: stop_reason() names it
+        return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason())
 
     # the feasibility chain: basin hopping with threshold accepting on the overlap energy at a
     # target angle just above the best; a zero-energy configuration is a better packing
