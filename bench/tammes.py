@@ -12,9 +12,14 @@ For every N both solvers get the same wall-clock budget (``BUDGET(N)`` seconds):
 **The famous optima** (``--part famous``): the default search on the 24-cell, 600-cell and E8
 sizes, with its time and certificate.
 
-**The hop ablation** (``--part ablation [--seeds 1,2]``): the overlap chain against the Riesz
-hops, each with its default attempts, on every sixth N from 46 to 130 and other seeds than the
-frontier's: reached count, median gap and seconds for each, and the paired comparison.
+**The relaxation** (``--part relax``): the compiled overlap relaxation
+(:func:`numerics.overlap.overlap_lbfgs`) against scipy's L-BFGS-B on the same hops, timed side
+by side: median milliseconds, ratio, median end energy and feasible count.
+
+**The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search (overlap
+chains) against one overlap chain with the same hops and against the Riesz hops, each with its
+default attempts, on every sixth N from 46 to 130 and other seeds than the frontier's: reached
+count, median gap and seconds for each, and the paired comparisons.
 
 **The frontier** (``--part frontier``): for every N, :func:`numerics.tammes.tammes_search` with
 its default settings (seed 0, no budget) against the best known packings (Sloane, Hardin and
@@ -26,7 +31,7 @@ median and largest run time.
 Prints a table and writes ``bench/results/tammes.json`` (each part keeps the other's results).
 The reference tables are only read here, to grade: the solver never sees them.
 
-Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|all] [--nmax 130] [--scale 1.0]``
+Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|all] [--nmax 130] [--scale 1.0]``
 """
 
 from __future__ import annotations
@@ -214,52 +219,117 @@ def famous(out: Path) -> dict:
     return {"rows": rows}
 
 
+#: The relaxation comparison's sizes and hops per size.
+RELAX_NS = (60, 100, 130)
+RELAX_HOPS = 30
+
+
+def relax(out: Path) -> dict:
+    """The compiled overlap relaxation against scipy's L-BFGS-B on the same hops, side by side
+    in one run: for each N the hops of one search's start (each move in turn, seed 1), the
+    median seconds of each, their ratio, the median end energies and the feasible count."""
+    from numerics.overlap import overlap_lbfgs, overlap_relax_scipy
+    from numerics.tammes import FEASIBLE_ENERGY, MOVES, _perturb, one_blas_thread
+
+    rows = []
+    overlap_lbfgs(random_sphere(10, 3, np.random.default_rng(0)), 0.5)  # compile outside the clock
+    print(f"{'N':>4} {'scipy ms':>9} {'compiled ms':>12} {'ratio':>6} {'E scipy':>9} {'E ours':>9} {'feasible':>9}")
+
+    @one_blas_thread
+    def timed(fn, ys, cos_t):
+        secs, energies = [], []
+        for y in ys:
+            t = time.perf_counter()
+            e = fn(y, cos_t)[1]
+            secs.append(time.perf_counter() - t)
+            energies.append(e)
+        return np.array(secs), np.array(energies)
+
+    for n in RELAX_NS:
+        res = tammes_search(n, 3, seed=0, restarts=1, hops=0)
+        a = math.radians(res.angle_deg)
+        cos_t = math.cos(a * 1.0001)
+        rng = np.random.default_rng(1)
+        ys = [_perturb(res.points, MOVES[i % len(MOVES)], a, rng) for i in range(RELAX_HOPS)]
+        t_ref, e_ref = timed(overlap_relax_scipy, ys, cos_t)
+        t_ours, e_ours = timed(overlap_lbfgs, ys, cos_t)
+        row = {"N": n, "hops": RELAX_HOPS, "scipy_ms": 1e3 * float(np.median(t_ref)),
+               "compiled_ms": 1e3 * float(np.median(t_ours)),
+               "ratio": float(np.median(t_ref) / np.median(t_ours)),
+               "median_energy_scipy": float(np.median(e_ref)), "median_energy_compiled": float(np.median(e_ours)),
+               "feasible_scipy": int(np.sum(e_ref < FEASIBLE_ENERGY)),
+               "feasible_compiled": int(np.sum(e_ours < FEASIBLE_ENERGY)),
+               "lower_energy_compiled": int(np.sum(e_ours < e_ref))}
+        rows.append(row)
+        print(f"{n:>4} {row['scipy_ms']:>9.1f} {row['compiled_ms']:>12.1f} {row['ratio']:>5.1f}x "
+              f"{row['median_energy_scipy']:>9.2e} {row['median_energy_compiled']:>9.2e} "
+              f"{row['feasible_scipy']:>4}/{row['feasible_compiled']:<4}", flush=True)
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data["relax"] = {"rows": rows, "note": "median seconds per relaxation on the same perturbed "
+                     "configurations, one BLAS thread; ratio = scipy / compiled"}
+    out.write_text(json.dumps(data, indent=1))
+    return data["relax"]
+
+
 #: The hop ablation's sizes: every sixth N past the small problems (whose hops are Riesz ones).
 ABLATION_NS = tuple(range(46, 131, 6))
 
 
-def ablation(seeds, energies, out: Path) -> dict:
-    """Both hop energies with default attempts on ``ABLATION_NS`` for each seed: the gap to the
-    best known and the seconds; rows are merged into ``ablation`` of ``out`` as measured."""
+#: The ablation's variants: the default search (overlap chains), one overlap chain with the
+#: same hops, and the Riesz hops (each with its default attempts).
+VARIANTS = {"overlap": {"hop_energy": "overlap"},
+            "overlap-1chain": {"hop_energy": "overlap", "chains": 1},
+            "riesz": {"hop_energy": "riesz"}}
+#: The paired comparisons of the summary: (variant, against).
+VARIANT_PAIRS = (("overlap", "riesz"), ("overlap", "overlap-1chain"))
+
+
+def ablation(seeds, variants, out: Path) -> dict:
+    """The ``VARIANTS`` on ``ABLATION_NS`` for each seed: the gap to the best known and the
+    seconds; rows are merged into ``ablation`` of ``out`` as measured."""
     from numerics.reference import best_known_tammes_s2
 
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {sorted(VARIANTS)}")
     best = best_known_tammes_s2()
     rows = []
-    print(f"{'N':>4} {'seed':>4} {'hops':>8} {'gap deg':>10} {'run s':>7}")
+    print(f"{'N':>4} {'seed':>4} {'variant':>15} {'gap deg':>10} {'run s':>7}")
     for seed in seeds:
         for n in ABLATION_NS:
-            for energy in energies:
-                res = tammes_search(n, 3, seed=seed, hop_energy=energy)
+            for variant in variants:
+                res = tammes_search(n, 3, seed=seed, **VARIANTS[variant])
                 gap = best[n] - res.angle_deg
-                rows.append({"N": n, "seed": seed, "hop_energy": energy, "gap_deg": gap,
+                rows.append({"N": n, "seed": seed, "variant": variant, "gap_deg": gap,
                              "reached": gap <= REACH_TOL_DEG, "seconds": round(res.seconds, 3),
                              "starts": res.starts, "hops": res.hops})
-                print(f"{n:>4} {seed:>4} {energy:>8} {gap:>10.2e} {res.seconds:>7.2f}", flush=True)
+                print(f"{n:>4} {seed:>4} {variant:>15} {gap:>10.2e} {res.seconds:>7.2f}", flush=True)
                 _merge_ablation(out, rows)
     return _merge_ablation(out, rows)
 
 
 def _merge_ablation(out: Path, rows: list) -> dict:
-    """Merge ``rows`` into the ``ablation`` of ``out`` by (N, seed, hop energy), write it."""
-    return _merge_part(out, "ablation", rows, lambda r: (r["N"], r["seed"], r["hop_energy"]), _ablation_summary)
+    """Merge ``rows`` into the ``ablation`` of ``out`` by (N, seed, variant), write it."""
+    return _merge_part(out, "ablation", rows, lambda r: (r["N"], r["seed"], r["variant"]), _ablation_summary)
 
 
 def _ablation_summary(rows: list) -> dict:
-    summary = {"solver": "numerics.tammes.tammes_search(n, 3, seed=s, hop_energy=E), default attempts for E",
-               "ns": list(ABLATION_NS), "reach_tol_deg": REACH_TOL_DEG}
-    for energy in sorted({r["hop_energy"] for r in rows}):
-        sel = [r for r in rows if r["hop_energy"] == energy]
-        summary[energy] = {"runs": len(sel), "reached": sum(r["reached"] for r in sel),
-                           "median_gap_deg": float(np.median([max(r["gap_deg"], 0.0) for r in sel])),
-                           "median_seconds": float(np.median([r["seconds"] for r in sel])),
-                           "max_seconds": float(max(r["seconds"] for r in sel))}
-    pairs = {}
+    summary = {"solver": "numerics.tammes.tammes_search(n, 3, seed=s, **VARIANTS[v]), default attempts",
+               "variants": VARIANTS, "ns": list(ABLATION_NS), "reach_tol_deg": REACH_TOL_DEG}
+    for variant in sorted({r["variant"] for r in rows}):
+        sel = [r for r in rows if r["variant"] == variant]
+        summary[variant] = {"runs": len(sel), "reached": sum(r["reached"] for r in sel),
+                            "median_gap_deg": float(np.median([max(r["gap_deg"], 0.0) for r in sel])),
+                            "median_seconds": float(np.median([r["seconds"] for r in sel])),
+                            "max_seconds": float(max(r["seconds"] for r in sel))}
+    runs = {}
     for r in rows:
-        pairs.setdefault((r["N"], r["seed"]), {})[r["hop_energy"]] = r["gap_deg"]
-    both = [p for p in pairs.values() if len(p) == 2]
-    summary["overlap_smaller_gap"] = sum(p["overlap"] < p["riesz"] - 1e-6 for p in both)
-    summary["riesz_smaller_gap"] = sum(p["riesz"] < p["overlap"] - 1e-6 for p in both)
-    summary["paired_runs"] = len(both)
+        runs.setdefault((r["N"], r["seed"]), {})[r["variant"]] = r["gap_deg"]
+    for a, b in VARIANT_PAIRS:
+        both = [p for p in runs.values() if a in p and b in p]
+        summary[f"{a}_vs_{b}"] = {"paired_runs": len(both),
+                                   f"{a}_smaller_gap": sum(p[a] < p[b] - 1e-6 for p in both),
+                                   f"{b}_smaller_gap": sum(p[b] < p[a] - 1e-6 for p in both)}
     return summary
 
 
@@ -344,9 +414,10 @@ def _merge_generic(out: Path, rows: list, scale: float) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "all"), default="all")
+    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "relax", "all"),
+                    default="all")
     ap.add_argument("--seeds", default="1,2", help="ablation: comma-separated seeds")
-    ap.add_argument("--energies", default="overlap,riesz", help="ablation: hop energies to run")
+    ap.add_argument("--variants", default=",".join(VARIANTS), help="ablation: variants to run")
     ap.add_argument("--nmin", type=int, default=2)
     ap.add_argument("--nmax", type=int, default=130)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every time budget")
@@ -357,8 +428,12 @@ def main(argv=None) -> int:
         famous(out)
         if args.part == "famous":
             return 0
+    if args.part in ("relax", "all"):
+        relax(out)
+        if args.part == "relax":
+            return 0
     if args.part == "ablation":
-        summary = ablation([int(v) for v in args.seeds.split(",")], args.energies.split(","), out)["summary"]
+        summary = ablation([int(v) for v in args.seeds.split(",")], args.variants.split(","), out)["summary"]
         print(json.dumps(summary, indent=1))
         return 0
     if args.part in ("frontier", "all"):

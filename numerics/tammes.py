@@ -12,14 +12,16 @@ The solver works in three stages.
    schedules (none: straight to the polish; ``s = d``; ``s = 1``; rising ``s``), because
    different families of optima have different basins (small ``s`` finds the 600-cell and
    E8, which minimize every such energy; large ``s`` approaches the max-min problem).  Then
-   basin hopping on the feasibility problem at a target just above the best angle found
-   (:func:`overlap_relax`): a chain of configurations is perturbed (a random jiggle of every
-   point, crowded points moved into the largest empty caps, or thrown to random places) and
-   relaxed on the overlap energy ``sum max(0, x_i^T x_j - cos theta_t)^2``; a perturbation is
-   kept when its energy is below ``1 + CHAIN_THRESHOLD`` times the chain's (threshold
-   accepting, :func:`chain_accepts`), and a configuration of zero energy is polished: it beats
-   the best.  The chain goes back to the best after ``CHAIN_PATIENCE`` hops that do not lower
-   its energy.
+   basin hopping on the feasibility problem at a target just above a chain's best angle
+   (:func:`overlap_relax`): ``CHAINS`` chains, each from one of the best starts, one after
+   another with equal shares of the hops.  A chain's configuration is perturbed (a random
+   jiggle of every point, crowded points moved into the largest empty caps, or thrown to
+   random places) and relaxed on the overlap energy ``sum max(0, x_i^T x_j - cos theta_t)^2``
+   (compiled, with a neighbour list: :mod:`numerics.overlap`); a perturbation is kept when its
+   energy is below ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting,
+   :func:`chain_accepts`), and a configuration of zero energy is polished: it beats the
+   chain's best.  A chain goes back to its best after ``CHAIN_PATIENCE`` hops that do not
+   lower its energy.
    Small problems (``n (d - 1) <= SMALL_PROBLEM``: N <= 45 on S^2, the 24-cell) hop from the
    best with a Riesz relaxation instead (``hop_energy="riesz"``), which with many cheap starts
    reaches all of them.
@@ -49,6 +51,8 @@ import numpy as np
 from scipy.optimize import linprog, minimize
 from scipy.sparse import csr_matrix, identity
 from scipy.sparse.linalg import spsolve
+
+from .overlap import overlap_energy, overlap_lbfgs
 
 __all__ = [
     "tammes",
@@ -250,44 +254,16 @@ def _relax_schedule(x: np.ndarray, schedule, deadline: float | None = None) -> n
 # stage 1b: the feasibility problem at a target angle (the overlap energy)
 # ---------------------------------------------------------------------------
 
-def overlap_energy(x: np.ndarray, cos_target: float) -> tuple[float, np.ndarray]:
-    """The overlap energy at the target angle ``theta_t`` and its Euclidean gradient.
-
-    ``E(x) = sum_{i<j} v_ij^2`` with ``v_ij = max(0, (x_i^T x_j - cos theta_t) / (1 - cos theta_t))``
-    for unit rows ``x`` ``(n, d)``; returns ``(E, dE/dx (n, d))``.  ``E`` is zero exactly when
-    every pair is at least ``theta_t`` apart, and continuously differentiable.
-    """
-    w = 1.0 / (1.0 - cos_target)
-    c = _gram_blas(x)
-    np.fill_diagonal(c, -2.0)  # below every cosine: a point never overlaps itself
-    v = np.maximum(0.0, (c - cos_target) * w)
-    # each unordered pair appears twice in v: E = 1/2 sum_{i != j}, dE/dx_i = 2 w sum_j v_ij x_j
-    return 0.5 * float(np.sum(v * v)), (2.0 * w) * (v @ x)
-
-
 def overlap_relax(x, cos_target: float, *, maxiter: int = 2000) -> tuple[np.ndarray, float]:
-    """Minimize :func:`overlap_energy` at the target angle; ``(n, d) -> ((n, d), E)``.
+    """Minimize the overlap energy (:func:`numerics.overlap.overlap_energy`) at the target
+    angle; ``(n, d) -> ((n, d), E)``.
 
     A minimum of zero energy is a packing at the target angle; positive local minima rank the
     near-packings by how much they still overlap.  L-BFGS, rows parametrized as
-    ``y_i / ||y_i||``.
+    ``y_i / ||y_i||``, compiled with a neighbour list (:func:`numerics.overlap.overlap_lbfgs`).
     """
-    x = np.asarray(x, dtype=np.float64)
-    n, d = x.shape
-
-    def fg(flat):
-        y = flat.reshape(n, d)
-        nr = np.linalg.norm(y, axis=1, keepdims=True)
-        z = y / nr
-        e, gz = overlap_energy(z, cos_target)
-        gz -= np.sum(gz * z, axis=1, keepdims=True) * z  # chain rule through y / ||y||
-        return e, (gz / nr).ravel()
-
-    # tolerances at rounding level: a feasible chain must reach (numerically) zero energy
-    res = minimize(fg, x.ravel(), jac=True, method="L-BFGS-B",
-                   options={"maxiter": maxiter, "gtol": 1e-16, "ftol": 1e-22})
-    y = res.x.reshape(n, d)
-    return y / np.linalg.norm(y, axis=1, keepdims=True), float(res.fun)
+    y, e, _ = overlap_lbfgs(check_unit_rows(x), cos_target, maxiter=maxiter)
+    return y, e
 
 
 # ---------------------------------------------------------------------------
@@ -541,13 +517,14 @@ HULL_MAX_DIM = 4
 #: ``"riesz"`` (the earlier hops: perturb the best, one Riesz relaxation, polish).
 HOP_ENERGIES = ("overlap", "riesz")
 
-#: Overlap hops of the default search: ``HOP_WORK / (n (d - 1))``, at most ``HOPS_MAX``; one hop
-#: costs roughly ``n (d - 1)`` on this CPU (0.04 s at N = 53, 0.13 s at N = 130 on S^2), so the
-#: hops take about the same time for every size.  The search stops early after two thirds of
-#: them pass without a better packing, and a chain returns to the best packing after
-#: ``CHAIN_PATIENCE`` hops that lower neither its energy nor the best angle.
-HOP_WORK = 60_000.0
-HOPS_MAX = 1_000
+#: Overlap hops of the default search: ``HOP_WORK / (n (d - 1))``, at most ``HOPS_MAX``, shared by
+#: the chains; one hop costs roughly ``n (d - 1)`` on this CPU (a compiled relaxation takes 5 ms
+#: at N = 60 and 30 ms at N = 130 on S^2; a better packing adds a polish of about 0.5 s), so the
+#: hops take about the same time for every size.  A chain stops early after two thirds of its
+#: share pass without a better packing, and returns to its best packing after
+#: ``CHAIN_PATIENCE`` hops that lower neither its energy nor its best angle.
+HOP_WORK = 250_000.0
+HOPS_MAX = 3_000
 #: Problems with ``n (d - 1)`` up to this hop with Riesz relaxations (:func:`default_hop_energy`).
 SMALL_PROBLEM = 90
 CHAIN_PATIENCE = 40
@@ -559,6 +536,12 @@ CHAIN_PATIENCE = 40
 #: about as many (68 against 71 of 129 at seed 0, 8 against 7 of 30 at seeds 1-2).  0.3 and 3
 #: did worse than 1 on a first sample of 22 runs.
 CHAIN_THRESHOLD = 1.0
+#: Overlap chains of the default search, each from its own start (the best ``CHAINS`` starts);
+#: they share the hops equally.  A single chain sinks into the funnel of its start: with the
+#: same hops, 4 chains reached 13 of 30 best known packings against 9 for one (N = 46, 52, ...,
+#: 130, seeds 1-2; median gap 5.2e-5 against 8.7e-5 degrees, smaller at 14 runs and larger at
+#: 2), in 1.3 times the time (they stop early less often).
+CHAINS = 4
 #: An overlap energy below this is a packing at the target (up to rounding): it is polished.
 FEASIBLE_ENERGY = 1e-14
 #: The target of the feasibility problem, relative to the best angle: ``theta_t = (1 + TARGET_STEP) theta``.
@@ -566,18 +549,23 @@ TARGET_STEP = 1e-4
 
 
 def default_attempts(n: int, d: int, hop_energy: str | None = None) -> tuple[int, int]:
-    """``(starts, hops)`` of the default search.  The starts are a quarter of
-    ``ATTEMPT_WORK / (n (d - 1))^1.5`` clipped to ``[ATTEMPTS_MIN, ATTEMPTS_MAX]`` (at least 2);
-    the overlap hops are ``HOP_WORK / (n (d - 1))`` (at most ``HOPS_MAX``); with Riesz hops
+    """``(starts, hops)`` of the default search.  Of the attempts
+    ``ATTEMPT_WORK / (n (d - 1))^1.5`` clipped to ``[ATTEMPTS_MIN, ATTEMPTS_MAX]``, the starts
+    are a quarter with Riesz hops (at least 2), and a twelfth with the overlap chains (at least
+    2, and at least ``CHAINS`` where a quarter of the attempts affords them); the overlap hops
+    are ``HOP_WORK / (n (d - 1))`` (at most ``HOPS_MAX``); with Riesz hops
     (``hop_energy="riesz"``, or None for :func:`default_hop_energy`) the hops are the rest of the
     attempts."""
     total = int(min(ATTEMPTS_MAX, max(ATTEMPTS_MIN, ATTEMPT_WORK / (n * (d - 1)) ** 1.5)))
     if (default_hop_energy(n, d) if hop_energy is None else hop_energy) == "riesz":
         starts = max(2, total // 4)
         return starts, total - starts
-    # the chain finds better packings than fresh starts do (measured at N = 46..113 on S^2: a
-    # third of the starts and more hops reached 2 of 8 best known packings against 1 of 8)
-    return max(2, total // 12), int(min(HOPS_MAX, max(1, HOP_WORK / (n * (d - 1)))))
+    # the chains find better packings than fresh starts do (measured at N = 46..113 on S^2: a
+    # third of the starts and more hops reached 2 of 8 best known packings against 1 of 8);
+    # a start for each of the CHAINS chains where a quarter of the attempts affords them (not
+    # for E8, where a start takes 13 s)
+    starts = max(2, min(CHAINS, total // 4), total // 12)
+    return starts, int(min(HOPS_MAX, max(1, HOP_WORK / (n * (d - 1)))))
 
 
 def default_hop_energy(n: int, d: int) -> str:
@@ -618,12 +606,19 @@ def _perturb(y: np.ndarray, move: str, best_rad: float, rng: np.random.Generator
     return y / np.linalg.norm(y, axis=1, keepdims=True)
 
 
+def _restart_chain(packing: np.ndarray, angle_deg: float) -> tuple[float, np.ndarray, float]:
+    """An overlap chain from a packing: ``(cos theta_t, relaxed configuration, its energy)`` at
+    the target ``theta_t = (1 + TARGET_STEP)`` times the packing's angle."""
+    cos_t = math.cos(math.radians(angle_deg) * (1.0 + TARGET_STEP))
+    return (cos_t, *overlap_relax(packing, cos_t))
+
+
 @one_blas_thread
 def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
                   budget: float | None = None, target_deg: float | None = None,
                   hops: int | None = None, schedule=None,
                   polish_time: float | None = None, progress=None, moves: tuple = MOVES,
-                  hop_energy: str | None = None) -> TammesResult:
+                  hop_energy: str | None = None, chains: int | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
     ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
@@ -638,7 +633,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
     places).  ``hop_energy``: ``"overlap"`` (the feasibility chain at a target just above the best
     angle, see the module docstring), ``"riesz"`` (each hop perturbs the best and relaxes a Riesz
-    energy), or None (default) to pick by size (:func:`default_hop_energy`).  ``polish_time``:
+    energy), or None (default) to pick by size (:func:`default_hop_energy`).  ``chains``: the
+    number of overlap chains (default ``CHAINS``; from the best starts, at most one per start).  ``polish_time``:
     seconds for each sequential-LP polish (default: none; its iteration cap bounds it, so results
     do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start
@@ -657,10 +653,10 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     if hop_energy is not None and hop_energy not in HOP_ENERGIES:
         raise ValueError(f"hop_energy must be None or one of {HOP_ENERGIES}, got {hop_energy!r}")
     hop_energy = default_hop_energy(n, d) if hop_energy is None else hop_energy
-    for name, value in (("restarts", restarts), ("hops", hops)):
+    for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                  or value < (1 if name == "restarts" else 0)):
-            raise ValueError(f"{name} must be a {'positive' if name == 'restarts' else 'non-negative'} integer, "
+                                  or value < (0 if name == "hops" else 1)):
+            raise ValueError(f"{name} must be a {'non-negative' if name == 'hops' else 'positive'} integer, "
                              f"got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -680,6 +676,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     history = []
     max_hops = (default_hops if budget is None else 10**9) if hops is None else int(hops)
     starts = n_hops = 0
+    pool = []  # (angle in degrees, configuration) of every start, for the chains
 
     def elapsed():
         return time.perf_counter() - t0
@@ -705,7 +702,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
             break
         y = _relax_schedule(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), deadline)
-        consider(_finish(y, time_limit=polish_limit()))
+        y = _finish(y, time_limit=polish_limit())
+        consider(y)
+        pool.append((math.degrees(_min_angle_rad(y)), y))
         starts += 1
         if progress:
             progress("starts", starts, None if budget is not None and restarts is None else max_starts, best_a)
@@ -735,35 +734,52 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         # the loop ends only when one of the limits holds: stop_reason() names it
         return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason())
 
-    # the feasibility chain: basin hopping with threshold accepting on the overlap energy at a
-    # target angle just above the best; a zero-energy configuration is a better packing
-    # (polished at once)
-    patience = max(CHAIN_PATIENCE, 2 * max_hops // 3) if hops is None and budget is None else None
-    since_best = stalled = 0
-
-    def restart_chain():
-        target = math.radians(best_a) * (1.0 + TARGET_STEP)
-        return (math.cos(target), *overlap_relax(best, math.cos(target)))
-
-    cos_t, chain, energy = restart_chain()
-    while hops_left() and (patience is None or since_best < patience):
-        n_hops += 1
-        y = _perturb(chain, moves[int(rng.random() * len(moves))], math.radians(best_a), rng)
-        y, e = overlap_relax(y, cos_t)
-        if e < FEASIBLE_ENERGY and consider(_finish(y, time_limit=polish_limit())):
-            since_best = stalled = 0
-            cos_t, chain, energy = restart_chain()
-        else:
-            since_best += 1
-            stalled = 0 if e < energy else stalled + 1
-            if chain_accepts(e, energy):
-                chain, energy = y, e
-            if stalled >= CHAIN_PATIENCE:  # back to the best packing
-                stalled = 0
-                cos_t, chain, energy = restart_chain()
-        hop_report()
-    return TammesResult(best, best_a, starts, n_hops, elapsed(), history,
-                        stop_reason() or f"no progress in {since_best} hops")
+    # the feasibility chains: basin hopping with threshold accepting on the overlap energy at a
+    # target angle just above the chain's best; a zero-energy configuration is a better packing
+    # (polished at once).  Each chain starts from its own start, the best ``CHAINS`` of them:
+    # one chain sinks into the funnel of its first packing, and several see more of the landscape.
+    pool.sort(key=lambda p: -p[0])
+    k = min(CHAINS if chains is None else chains, len(pool))
+    t_chains = elapsed()
+    reasons = []
+    for c in range(k):
+        share = max_hops // k + (c < max_hops % k)
+        if share == 0 or not hops_left():
+            break
+        patience = max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
+        until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
+        own_a, own = pool[c]
+        done = since_best = stalled = 0
+        cos_t, chain, energy = _restart_chain(own, own_a)
+        while (hops_left() and done < share and (until is None or elapsed() < until)
+               and (patience is None or since_best < patience)):
+            n_hops += 1
+            done += 1
+            y = _perturb(chain, moves[int(rng.random() * len(moves))], math.radians(own_a), rng)
+            y, e = overlap_relax(y, cos_t)
+            packing = _finish(y, time_limit=polish_limit()) if e < FEASIBLE_ENERGY else None
+            a = -1.0 if packing is None else math.degrees(_min_angle_rad(packing))
+            if a > own_a + 1e-12:  # a better packing than this chain's
+                own_a, own = a, packing
+                consider(packing)
+                since_best = stalled = 0
+                cos_t, chain, energy = _restart_chain(own, own_a)
+            else:
+                since_best += 1
+                stalled = 0 if e < energy else stalled + 1
+                if chain_accepts(e, energy):
+                    chain, energy = y, e
+                if stalled >= CHAIN_PATIENCE:  # back to the chain's best packing
+                    stalled = 0
+                    cos_t, chain, energy = _restart_chain(own, own_a)
+            hop_report()
+        reasons.append("no progress" if patience is not None and since_best >= patience else "hops")
+    reason = stop_reason()
+    if reason in ("", "hops"):
+        # "no progress in K hops" when every chain stopped early, "hops" when one used its share
+        reason = f"no progress in {patience} hops" if reasons and all(
+            r == "no progress" for r in reasons) else "hops"
+    return TammesResult(best, best_a, starts, n_hops, elapsed(), history, reason)
 
 
 def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,

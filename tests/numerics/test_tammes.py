@@ -276,14 +276,55 @@ def test_overlap_chain_takes_rises_within_the_threshold_and_refuses_the_rest(mon
 
 
 def test_search_says_why_its_hops_ended():
-    from numerics.tammes import HOPS_MAX
+    from numerics.tammes import CHAINS, HOPS_MAX
 
-    # the icosahedron is optimal: the overlap chain never beats it and stops after 2/3 of its hops
+    # the icosahedron is optimal: no overlap chain beats it, and each stops after 2/3 of its hops
     r = tammes_search(12, 3, seed=0, hop_energy="overlap")
-    assert r.hops == 2 * HOPS_MAX // 3 and r.stopped == f"no progress in {r.hops} hops"
+    assert r.hops == 2 * HOPS_MAX // 3 and r.stopped == f"no progress in {r.hops // CHAINS} hops"
     assert tammes_search(50, 3, seed=0, restarts=2, hops=3).stopped == "hops"
     assert tammes_search(50, 3, seed=0, budget=2).stopped == "budget"
     assert tammes_search(8, 3, seed=0, target_deg=70.0).stopped == "target"
+
+
+@pytest.mark.parametrize("chains", [0, -1, 1.5, True])
+def test_bad_chain_count_is_rejected(chains):
+    with pytest.raises(ValueError, match="chains"):
+        tammes_search(50, 3, chains=chains)
+
+
+def test_each_chain_starts_from_its_own_start(monkeypatch):
+    """With 4 starts, 4 chains begin at the 4 start packings, best first, and share the hops;
+    one chain begins at the best start only."""
+    import numerics.tammes as tm
+
+    starts, begun = [], []
+    real_finish, real_restart = tm._finish, tm._restart_chain
+
+    def finish_spy(x, **kwargs):
+        y = real_finish(x, **kwargs)
+        if len(starts) < 4:  # the first four polishes are the starts'
+            starts.append(min_angle_deg(y))
+        return y
+
+    def restart_spy(packing, angle_deg):
+        begun.append(angle_deg)
+        return real_restart(packing, angle_deg)
+
+    monkeypatch.setattr(tm, "_finish", finish_spy)
+    monkeypatch.setattr(tm, "_restart_chain", restart_spy)
+    four = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=4)
+    assert four.hops == 8 and four.starts == 4
+    # a chain restarts from its own packing; the first restart of each is at its start's angle
+    firsts = sorted(set(round(a, 9) for a in begun))
+    for a in starts:
+        assert any(abs(a - b) < 1e-8 for b in firsts)
+    assert begun[0] == pytest.approx(max(starts), abs=1e-9)
+    starts.clear()
+    begun.clear()
+    one = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=1)
+    assert one.hops == 8
+    assert begun[0] == pytest.approx(max(starts), abs=1e-9)
+    assert all(b >= max(starts) - 1e-9 for b in begun)
 
 
 def test_unknown_hop_energy_is_rejected():
