@@ -474,8 +474,8 @@ class TammesResult:
     hops: int
     seconds: float
     history: list  # (seconds, best angle in degrees) each time the best improved
-    #: why the hops ended: "hops" (all done), "no progress in K hops" (the overlap chain's early
-    #: stop after K hops without a better packing), "budget" or "target"
+    #: why the hops ended: "hops" (all done), "no progress in K hops" (every overlap chain stopped
+    #: early, after K hops without a better packing of its own), "budget" or "target"
     stopped: str = "hops"
 
 
@@ -626,8 +626,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     search; what the starts leave goes to basin hopping from the best configuration.
     ``target_deg``: stop as soon as this angle is reached (for benchmarks that measure the
     time to a known value; the solver itself never sees reference values otherwise).
-    ``hops``: number of basin-hopping steps (default: :func:`default_attempts` without a
-    budget, unlimited within one).
+    ``hops``: number of basin-hopping steps, shared equally by the overlap chains (default:
+    :func:`default_attempts` without a budget, unlimited within one, where the chains share
+    the time left after the starts).
     ``schedule``: a fixed tuple of Riesz exponents for every start instead of the portfolio.
     ``moves``: the basin-hopping moves to draw from, with equal probability: ``"jiggle"`` (every
     point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
