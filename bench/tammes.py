@@ -175,6 +175,15 @@ def _merge_part(out: Path, part: str | None, rows: list, key, summarize, keep=la
     return new
 
 
+def _write_part(out: Path, part: str, value):
+    """Replace ``part`` of ``out`` by ``value`` (the other parts are kept); returns ``value``."""
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data[part] = value
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1))
+    return value
+
+
 def _merge_frontier(out: Path, rows: list) -> dict:
     """Merge ``rows`` into the ``frontier`` of ``out`` by N, recompute its summary, write it."""
     return _merge_part(out, "frontier", rows, lambda r: r["N"], _frontier_summary)
@@ -213,9 +222,7 @@ def famous(out: Path) -> dict:
                      "certificate_residual": cert.residual, "strict_local_max": cert.strict_local_max})
         print(f"{name:>9} N={n:<4} d={d}  {res.angle_deg:.9f}  {res.seconds:6.1f} s  residual {cert.residual:.1e}",
               flush=True)
-    data = json.loads(out.read_text()) if out.exists() else {}
-    data["famous"] = rows
-    out.write_text(json.dumps(data, indent=1))
+    _write_part(out, "famous", rows)
     return {"rows": rows}
 
 
@@ -264,11 +271,8 @@ def relax(out: Path) -> dict:
         print(f"{n:>4} {row['scipy_ms']:>9.1f} {row['compiled_ms']:>12.1f} {row['ratio']:>5.1f}x "
               f"{row['median_energy_scipy']:>9.2e} {row['median_energy_compiled']:>9.2e} "
               f"{row['feasible_scipy']:>4}/{row['feasible_compiled']:<4}", flush=True)
-    data = json.loads(out.read_text()) if out.exists() else {}
-    data["relax"] = {"rows": rows, "note": "median seconds per relaxation on the same perturbed "
-                     "configurations, one BLAS thread; ratio = scipy / compiled"}
-    out.write_text(json.dumps(data, indent=1))
-    return data["relax"]
+    return _write_part(out, "relax", {"rows": rows, "note": "median seconds per relaxation on the same "
+                                      "perturbed configurations, one BLAS thread; ratio = scipy / compiled"})
 
 
 #: The hop ablation's sizes: every sixth N past the small problems (whose hops are Riesz ones).

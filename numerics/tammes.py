@@ -133,12 +133,6 @@ def _gram(x: np.ndarray) -> np.ndarray:
     return np.einsum("id,jd->ij", x, x)
 
 
-def _gram_blas(x: np.ndarray) -> np.ndarray:
-    """``x x^T`` by BLAS, for the inner loops of the search, which runs with one BLAS thread
-    (:func:`one_blas_thread`); twice as fast as :func:`_gram` there (measured at N = 120)."""
-    return x @ x.T
-
-
 def _pair_angle(xi: np.ndarray, xj: np.ndarray) -> np.ndarray:
     """Angle (radians) between unit rows, accurate near 0 and pi: 2 atan2(|x-y|, |x+y|)."""
     return 2.0 * np.arctan2(np.linalg.norm(xi - xj, axis=-1), np.linalg.norm(xi + xj, axis=-1))
@@ -685,14 +679,14 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     def reached():
         return target_deg is not None and best_a >= target_deg - 1e-9
 
-    def consider(y) -> bool:
+    def consider(y) -> float:
+        """Keep ``y`` if it beats the best; returns its angle in degrees."""
         nonlocal best, best_a
         a = math.degrees(_min_angle_rad(y))
         if a > best_a + 1e-12:
             best, best_a = y, a
             history.append((round(elapsed(), 4), a))
-            return True
-        return False
+        return a
 
     if n == 2:  # an antipodal pair is optimal in every dimension
         x = random_sphere(1, d, rng)
@@ -704,8 +698,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             break
         y = _relax_schedule(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), deadline)
         y = _finish(y, time_limit=polish_limit())
-        consider(y)
-        pool.append((math.degrees(_min_angle_rad(y)), y))
+        pool.append((consider(y), y))
         starts += 1
         if progress:
             progress("starts", starts, None if budget is not None and restarts is None else max_starts, best_a)
@@ -742,7 +735,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     pool.sort(key=lambda p: -p[0])
     k = min(CHAINS if chains is None else chains, len(pool))
     t_chains = elapsed()
-    reasons = []
+    ran = early = 0  # chains run, and those that stopped early (no progress in their patience)
     for c in range(k):
         share = max_hops // k + (c < max_hops % k)
         if share == 0 or not hops_left():
@@ -751,7 +744,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
         own_a, own = pool[c]
         done = since_best = stalled = 0
-        cos_t, chain, energy = _restart_chain(own, own_a)
+        home = _restart_chain(own, own_a)  # where the chain returns to: relaxed once per packing
+        cos_t, chain, energy = home
         while (hops_left() and done < share and (until is None or elapsed() < until)
                and (patience is None or since_best < patience)):
             n_hops += 1
@@ -759,12 +753,12 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             y = _perturb(chain, moves[int(rng.random() * len(moves))], math.radians(own_a), rng)
             y, e = overlap_relax(y, cos_t)
             packing = _finish(y, time_limit=polish_limit()) if e < FEASIBLE_ENERGY else None
-            a = -1.0 if packing is None else math.degrees(_min_angle_rad(packing))
+            a = -1.0 if packing is None else consider(packing)
             if a > own_a + 1e-12:  # a better packing than this chain's
                 own_a, own = a, packing
-                consider(packing)
                 since_best = stalled = 0
-                cos_t, chain, energy = _restart_chain(own, own_a)
+                home = _restart_chain(own, own_a)
+                cos_t, chain, energy = home
             else:
                 since_best += 1
                 stalled = 0 if e < energy else stalled + 1
@@ -772,14 +766,14 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                     chain, energy = y, e
                 if stalled >= CHAIN_PATIENCE:  # back to the chain's best packing
                     stalled = 0
-                    cos_t, chain, energy = _restart_chain(own, own_a)
+                    cos_t, chain, energy = home
             hop_report()
-        reasons.append("no progress" if patience is not None and since_best >= patience else "hops")
+        ran += 1
+        early += patience is not None and since_best >= patience
     reason = stop_reason()
     if reason in ("", "hops"):
         # "no progress in K hops" when every chain stopped early, "hops" when one used its share
-        reason = f"no progress in {patience} hops" if reasons and all(
-            r == "no progress" for r in reasons) else "hops"
+        reason = f"no progress in {patience} hops" if ran and early == ran else "hops"
     return TammesResult(best, best_a, starts, n_hops, elapsed(), history, reason)
 
 
