@@ -16,10 +16,11 @@ sizes, with its time and certificate.
 (:func:`numerics.overlap.overlap_lbfgs`) against scipy's L-BFGS-B on the same hops, timed side
 by side: median milliseconds, ratio, median end energy and feasible count.
 
-**The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search (overlap
-chains) against one overlap chain with the same hops and against the Riesz hops, each with its
-default attempts, on every sixth N from 46 to 130 and other seeds than the frontier's: reached
-count, median gap and seconds for each, and the paired comparisons.
+**The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search
+(overlap chains) against one overlap chain with the same hops, against the chains at the former
+target step (1e-4 instead of ``TARGET_STEP``) and against the Riesz hops, each with its default
+attempts, on every sixth N from 46 to 130 and other seeds than the frontier's: reached count,
+median gap and seconds for each, and the paired comparisons.
 
 **The frontier** (``--part frontier``): for every N, :func:`numerics.tammes.tammes_search` with
 its default settings (seed 0, no budget) against the best known packings (Sloane, Hardin and
@@ -280,12 +281,14 @@ ABLATION_NS = tuple(range(46, 131, 6))
 
 
 #: The ablation's variants: the default search (overlap chains), one overlap chain with the
-#: same hops, and the Riesz hops (each with its default attempts).
+#: same hops, the chains at the former target step (1e-4), and the Riesz hops (each with its
+#: default attempts).
 VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "overlap-1chain": {"hop_energy": "overlap", "chains": 1},
+            "overlap-step1e-4": {"hop_energy": "overlap", "target_step": 1e-4},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
-VARIANT_PAIRS = (("overlap", "riesz"), ("overlap", "overlap-1chain"))
+VARIANT_PAIRS = (("overlap", "riesz"), ("overlap", "overlap-1chain"), ("overlap", "overlap-step1e-4"))
 
 
 def ablation(seeds, variants, out: Path) -> dict:

@@ -13,24 +13,23 @@ The solver works in three stages.
    different families of optima have different basins (small ``s`` finds the 600-cell and
    E8, which minimize every such energy; large ``s`` approaches the max-min problem).  Then
    basin hopping on the feasibility problem at a target just above a chain's best angle
-   (:func:`overlap_relax`): ``CHAINS`` chains, each from one of the best starts, one after
-   another with equal shares of the hops.  A chain's configuration is perturbed (a random
-   jiggle of every point, crowded points moved into the largest empty caps, or thrown to
-   random places) and relaxed on the overlap energy ``sum max(0, x_i^T x_j - cos theta_t)^2``
-   (compiled, with a neighbour list: :mod:`numerics.overlap`); a perturbation is kept when its
-   energy is below ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting,
-   :func:`chain_accepts`), and a configuration of zero energy is polished: it beats the
-   chain's best.  A chain goes back to its best after ``CHAIN_PATIENCE`` hops that do not
-   lower its energy.
-   Small problems (``n (d - 1) <= SMALL_PROBLEM``: N <= 45 on S^2, the 24-cell) hop from the
-   best with a Riesz relaxation instead (``hop_energy="riesz"``), which with many cheap starts
-   reaches all of them.
+   (``1 + TARGET_STEP`` times it, :func:`overlap_relax`): ``CHAINS`` chains, each from one of
+   the best starts, one after another with equal shares of the hops.  A chain's configuration
+   is perturbed (a random jiggle of every point, crowded points moved into the largest empty
+   caps, or thrown to random places) and relaxed on the overlap energy
+   ``sum max(0, x_i^T x_j - cos theta_t)^2`` (compiled, with a neighbour list:
+   :mod:`numerics.overlap`); a perturbation is kept when its energy is below
+   ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting, :func:`chain_accepts`), and a
+   configuration of zero energy is polished: it beats the chain's best.  A chain goes back to
+   its best after ``CHAIN_PATIENCE`` hops that do not lower its energy.  The earlier hops, from
+   the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
 2. **LP polish** (:func:`polish`).  The max-min problem is nonsmooth, and an energy (or any
    smoothing) stops short of the optimum.  We solve it exactly by sequential linear
    programming: move each point in its tangent plane, ``x_i <- normalize(x_i + B_i u_i)``, and
    choose ``u`` by the LP ``min s  s.t.  c_ij + x_j^T B_i u_i + x_i^T B_j u_j <= s`` over the
    near-active pairs, ``|u|_inf <= r``, with a trust region ``r`` that grows and shrinks with the
-   ratio of actual to predicted decrease of the largest cosine.
+   ratio of actual to predicted decrease of the largest cosine; a tiny price on ``|u|``
+   (``STEP_PRICE``) keeps the points the constraints leave free in place.
 3. **Active-set Newton** (:func:`active_set_newton`).  Near the optimum the contacts (the pairs
    at the minimum angle) are known; damped Gauss-Newton (smallest steps along the free
    directions, such as rotations) on the equations ``x_i^T x_j = s`` (contacts),
@@ -275,6 +274,15 @@ def _tangent_bases(x: np.ndarray) -> np.ndarray:
     return h[:, :, 1:]
 
 
+#: The L1 price on the polish's step, per coordinate, against a unit fall of the scaled largest
+#: cosine.  It pins the directions the constraints leave free, but it must stay below the
+#: gain of a step near the optimum: at 1e-3 the LP found no step worth its price while the
+#: contact stresses were still out of balance by 1e-5 to 1e-4, and the polish stopped short
+#: of the KKT point (34 of 35 packings of an N = 130 search; their angles rose 1.2e-3 deg on
+#: average at 1e-6, and the polish took two thirds of the time).
+STEP_PRICE = 1e-6
+
+
 def polish(x, *, max_iter: int = 500, r0: float | None = None, tol: float = 1e-14,
            time_limit: float | None = None) -> np.ndarray:
     """Sequential-LP ascent of the smallest angle; ``(n, d) -> (n, d)`` unit rows.
@@ -312,7 +320,7 @@ def polish(x, *, max_iter: int = 500, r0: float | None = None, tol: float = 1e-1
         cols = np.concatenate([ci, cj, ci + nk, cj + nk, np.full((m, 1), 2 * nk)], axis=1).ravel()
         vals = np.concatenate([gi, gj, -gi, -gj, -np.ones((m, 1))], axis=1).ravel()
         a_ub = csr_matrix((vals, (rows, cols)), shape=(m, 2 * nk + 1))
-        cost = np.full(2 * nk + 1, 1e-3 / nk)
+        cost = np.full(2 * nk + 1, STEP_PRICE / nk)
         cost[-1] = 1.0
         bounds = np.zeros((2 * nk + 1, 2))
         bounds[:-1, 1] = 1.0
@@ -513,14 +521,12 @@ HOP_ENERGIES = ("overlap", "riesz")
 
 #: Overlap hops of the default search: ``HOP_WORK / (n (d - 1))``, at most ``HOPS_MAX``, shared by
 #: the chains; one hop costs roughly ``n (d - 1)`` on this CPU (a compiled relaxation takes 5 ms
-#: at N = 60 and 30 ms at N = 130 on S^2; a better packing adds a polish of about 0.5 s), so the
+#: at N = 60 and 30 ms at N = 130 on S^2; a better packing adds a polish of about 0.3 s), so the
 #: hops take about the same time for every size.  A chain stops early after two thirds of its
 #: share pass without a better packing, and returns to its best packing after
 #: ``CHAIN_PATIENCE`` hops that lower neither its energy nor its best angle.
 HOP_WORK = 250_000.0
 HOPS_MAX = 3_000
-#: Problems with ``n (d - 1)`` up to this hop with Riesz relaxations (:func:`default_hop_energy`).
-SMALL_PROBLEM = 90
 CHAIN_PATIENCE = 40
 #: Threshold accepting: the chain moves to a hop whose overlap energy is below
 #: ``1 + CHAIN_THRESHOLD`` times its own; a chain that only descends (0) sinks into the funnel
@@ -538,8 +544,14 @@ CHAIN_THRESHOLD = 1.0
 CHAINS = 4
 #: An overlap energy below this is a packing at the target (up to rounding): it is polished.
 FEASIBLE_ENERGY = 1e-14
-#: The target of the feasibility problem, relative to the best angle: ``theta_t = (1 + TARGET_STEP) theta``.
-TARGET_STEP = 1e-4
+#: The target of the feasibility problem, relative to the chain's best angle:
+#: ``theta_t = (1 + TARGET_STEP) theta``.  The chain finds only packings better than its target,
+#: so the step must stay below the relative gaps between neighbouring local maxima, which are
+#: often 1e-6 to 1e-5 (8.6e-5 deg at N = 46, 3e-6 of the angle).  Against 1e-4 (with the polish
+#: that reaches KKT points, ``STEP_PRICE``), 1e-6 reached 25 of 30 best known packings against
+#: 18 (N = 46, 52, ..., 130, seeds 1-2); 1e-5 reached 10 and 1e-7 13 of the 15 of seed 1, where
+#: 1e-6 reached 14.
+TARGET_STEP = 1e-6
 
 
 def default_attempts(n: int, d: int, hop_energy: str | None = None) -> tuple[int, int]:
@@ -563,11 +575,12 @@ def default_attempts(n: int, d: int, hop_energy: str | None = None) -> tuple[int
 
 
 def default_hop_energy(n: int, d: int) -> str:
-    """``"riesz"`` hops for small problems (``n (d - 1) <= SMALL_PROBLEM``: N <= 45 on S^2, the
-    24-cell), the overlap chain beyond.  Small problems are settled by many cheap starts and
-    Riesz hops (every N <= 45 reached the best known packing); the chain missed the 24-cell's
-    narrow basin on one seed of two, with 20 or 60 starts."""
-    return "riesz" if n * (d - 1) <= SMALL_PROBLEM else "overlap"
+    """``"overlap"``: the chains, for every size.  Small problems (``n (d - 1) <= 90``) used to hop
+    with Riesz relaxations, because the chain missed the 24-cell's narrow basin on one seed of
+    two; with the polish that reaches KKT points (``STEP_PRICE``) and ``TARGET_STEP`` the chains
+    reached every best known packing for N = 3..45 (seed 0, at most 16 s each) where the Riesz
+    hops missed N = 35 on seeds 0-2, and the 24-cell on seeds 0-2 in 5 s instead of 17 s."""
+    return "overlap"
 
 
 def chain_accepts(e_new: float, e_chain: float, threshold: float = CHAIN_THRESHOLD) -> bool:
@@ -600,10 +613,11 @@ def _perturb(y: np.ndarray, move: str, best_rad: float, rng: np.random.Generator
     return y / np.linalg.norm(y, axis=1, keepdims=True)
 
 
-def _restart_chain(packing: np.ndarray, angle_deg: float) -> tuple[float, np.ndarray, float]:
+def _restart_chain(packing: np.ndarray, angle_deg: float,
+                   step: float = TARGET_STEP) -> tuple[float, np.ndarray, float]:
     """An overlap chain from a packing: ``(cos theta_t, relaxed configuration, its energy)`` at
-    the target ``theta_t = (1 + TARGET_STEP)`` times the packing's angle."""
-    cos_t = math.cos(math.radians(angle_deg) * (1.0 + TARGET_STEP))
+    the target ``theta_t = (1 + step)`` times the packing's angle."""
+    cos_t = math.cos(math.radians(angle_deg) * (1.0 + step))
     return (cos_t, *overlap_relax(packing, cos_t))
 
 
@@ -612,7 +626,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   budget: float | None = None, target_deg: float | None = None,
                   hops: int | None = None, schedule=None,
                   polish_time: float | None = None, progress=None, moves: tuple = MOVES,
-                  hop_energy: str | None = None, chains: int | None = None) -> TammesResult:
+                  hop_energy: str | None = None, chains: int | None = None,
+                  target_step: float = TARGET_STEP) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
     ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
@@ -629,9 +644,10 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     places).  ``hop_energy``: ``"overlap"`` (the feasibility chain at a target just above the best
     angle, see the module docstring), ``"riesz"`` (each hop perturbs the best and relaxes a Riesz
     energy), or None (default) to pick by size (:func:`default_hop_energy`).  ``chains``: the
-    number of overlap chains (default ``CHAINS``; from the best starts, at most one per start).  ``polish_time``:
-    seconds for each sequential-LP polish (default: none; its iteration cap bounds it, so results
-    do not depend on the machine's speed).  ``progress``: called as
+    number of overlap chains (default ``CHAINS``; from the best starts, at most one per start).
+    ``target_step``: a chain's target angle relative to its best, minus one (``TARGET_STEP``).
+    ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
+    bounds it, so results do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start
     (``stage = "starts"``) and hop (``"hops"``); ``total`` is None within a budget.
     Deterministic for a given seed when ``budget`` is None.  With a ``budget``, the relaxations
@@ -655,6 +671,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                              f"got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if (isinstance(target_step, bool) or not isinstance(target_step, (int, float))
+            or not (math.isfinite(target_step) and 0 < target_step < 1)):
+        raise ValueError(f"target_step must be a number in (0, 1), got {target_step!r}")
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     deadline = None if budget is None else t0 + budget
@@ -744,7 +763,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
         own_a, own = pool[c]
         done = since_best = stalled = 0
-        home = _restart_chain(own, own_a)  # where the chain returns to: relaxed once per packing
+        # where the chain returns to: relaxed once per packing
+        home = _restart_chain(own, own_a, target_step)
         cos_t, chain, energy = home
         while (hops_left() and done < share and (until is None or elapsed() < until)
                and (patience is None or since_best < patience)):
@@ -757,7 +777,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             if a > own_a + 1e-12:  # a better packing than this chain's
                 own_a, own = a, packing
                 since_best = stalled = 0
-                home = _restart_chain(own, own_a)
+                home = _restart_chain(own, own_a, target_step)
                 cos_t, chain, energy = home
             else:
                 since_best += 1

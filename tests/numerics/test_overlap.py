@@ -89,8 +89,10 @@ def test_stops_where_scipy_stops_above_the_optimum():
 
 
 def test_median_end_energy_matches_scipy_on_hops():
-    """On the hops of a search (perturbed near-packings of 60 points) the two minimizers find
-    local minima of the same quality: the median end energies agree within a factor of 3."""
+    """On the hops of a search (perturbed near-packings of 60 points) the compiled minimizer
+    finds local minima at least as good as scipy's: its median end energy is at most 3 times
+    scipy's, and each energy it reports is the numpy energy of the configuration it returns.
+    (Lower is allowed: the landscape is rough, and on 12 hops either median can win.)"""
     from numerics.tammes import _perturb
 
     best = tammes(60, 3, seed=0, restarts=1, hops=0)
@@ -98,9 +100,12 @@ def test_median_end_energy_matches_scipy_on_hops():
     cos_t = math.cos(a * 1.0001)
     rng = np.random.default_rng(2)
     ys = [_perturb(best, m, a, rng) for m in ("jiggle", "relocate", "throw") * 4]
-    ours = np.median([overlap_lbfgs(y, cos_t)[1] for y in ys])
+    runs = [overlap_lbfgs(y, cos_t) for y in ys]
+    for z, e, _ in runs:
+        assert e == pytest.approx(overlap_energy_grad_numpy(z, cos_t)[0], rel=1e-9, abs=1e-18)
+    ours = np.median([e for _, e, _ in runs])
     ref = np.median([overlap_relax_scipy(y, cos_t)[1] for y in ys])
-    assert ref / 3 < ours < 3 * ref
+    assert ref > 0 and ours < 3 * ref
 
 
 @pytest.mark.parametrize("cos_t", [1.0, -1.0, 2.0, float("nan")])

@@ -103,6 +103,25 @@ def test_polish_then_newton_closes_the_gap_of_a_perturbed_octahedron():
     assert abs(min_angle_deg(y) - 90.0) < 1e-10
 
 
+@pytest.mark.parametrize("n, seed", [(60, 2), (80, 1)])
+def test_polish_of_a_chain_packing_ends_at_a_kkt_point(n, seed):
+    """What a chain hands to the polish: a packing found by the overlap relaxation near a
+    polished one.  The polish stops only where no step helps, so a balancing stress exists (the
+    certificate's KKT test).  With the former step price (1e-3) the second case stopped short of
+    it (residual 6.6e-5)."""
+    import numerics.tammes as tm
+    from numerics.tammes_certificate import certify
+
+    rng = np.random.default_rng(seed)
+    x = tm._finish(tm.riesz_relax(random_sphere(n, 3, rng), 12.0))
+    a = math.radians(min_angle_deg(x))
+    y = x + 0.02 * rng.standard_normal(x.shape)
+    y, e = tm.overlap_relax(y / np.linalg.norm(y, axis=1, keepdims=True), math.cos(0.999 * a))
+    assert e == 0.0
+    cert = certify(tm._finish(y))
+    assert cert.kkt, cert.proves()
+
+
 def test_newton_only_accepts_improvements():
     x = random_sphere(12, 3, np.random.default_rng(3))
     y = active_set_newton(x)
@@ -174,12 +193,10 @@ def test_default_attempts_shrink_with_size_and_stay_in_bounds():
     assert all(1 <= h <= HOPS_MAX for h in overlap)
 
 
-def test_default_hop_energy_is_riesz_for_small_problems_only():
+def test_default_hop_energy_is_the_overlap_chain_for_every_size():
     from numerics.tammes import default_hop_energy
 
-    assert [default_hop_energy(n, 3) for n in (3, 45, 46, 130)] == ["riesz", "riesz", "overlap", "overlap"]
-    assert default_hop_energy(24, 4) == "riesz"  # the 24-cell's narrow basin wants many starts
-    assert default_hop_energy(120, 4) == default_hop_energy(240, 8) == "overlap"
+    assert {default_hop_energy(n, d) for n, d in ((3, 3), (45, 3), (130, 3), (24, 4), (240, 8))} == {"overlap"}
 
 
 def overlap_energy_nested(x, cos_t):
@@ -292,6 +309,36 @@ def test_bad_chain_count_is_rejected(chains):
         tammes_search(50, 3, chains=chains)
 
 
+@pytest.mark.parametrize("step", [0, -1e-6, 1.0, float("nan"), "1e-6", True])
+def test_bad_target_step_is_rejected(step):
+    with pytest.raises(ValueError, match="target_step"):
+        tammes_search(50, 3, target_step=step)
+
+
+def test_chain_target_is_the_step_above_its_best(monkeypatch):
+    """Every overlap relaxation of a chain runs at ``(1 + target_step)`` times the angle of the
+    chain's best packing."""
+    import numerics.tammes as tm
+
+    targets, bests = [], []
+    real_relax, real_restart = tm.overlap_relax, tm._restart_chain
+
+    def relax_spy(x, cos_target, **kwargs):
+        targets.append(cos_target)
+        return real_relax(x, cos_target, **kwargs)
+
+    def restart_spy(packing, angle_deg, step):
+        bests.append(angle_deg)
+        return real_restart(packing, angle_deg, step)
+
+    monkeypatch.setattr(tm, "overlap_relax", relax_spy)
+    monkeypatch.setattr(tm, "_restart_chain", restart_spy)
+    step = 1e-3
+    tm.tammes_search(50, 3, seed=0, restarts=2, hops=6, chains=1, target_step=step)
+    allowed = {round(math.cos(math.radians(b) * (1 + step)), 12) for b in bests}
+    assert targets and {round(t, 12) for t in targets} <= allowed
+
+
 def test_each_chain_starts_from_its_own_start(monkeypatch):
     """With 4 starts, 4 chains begin at the 4 start packings, best first, and share the hops;
     one chain begins at the best start only."""
@@ -306,9 +353,9 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
             starts.append(min_angle_deg(y))
         return y
 
-    def restart_spy(packing, angle_deg):
+    def restart_spy(packing, angle_deg, step):
         begun.append(angle_deg)
-        return real_restart(packing, angle_deg)
+        return real_restart(packing, angle_deg, step)
 
     monkeypatch.setattr(tm, "_finish", finish_spy)
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
