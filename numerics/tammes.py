@@ -327,9 +327,15 @@ def polish(x, *, max_iter: int = 500, r0: float | None = None, tol: float = 1e-1
         bounds[-1] = (-np.inf, np.inf)
         # scaled LP (unknowns u / r and (s - cmax) / r), so that the solver's absolute
         # feasibility tolerance (1e-7) is relative to the step, not to the cosines
+        # the time limit reaches into HiGHS: one LP of a rough configuration of 2000 points
+        # takes seconds, and a search within a budget must not overrun it by that much
+        options = {} if time_limit is None else {
+            "time_limit": max(0.01, time_limit - (time.perf_counter() - t0))}
         res = linprog(cost, A_ub=a_ub, b_ub=-(c[i, j] - cmax) / r, bounds=bounds,
-                      method="highs-ipm" if m * k > 20000 else "highs-ds")
+                      method="highs-ipm" if m * k > 20000 else "highs-ds", options=options)
         if res.status != 0:
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                break
             r *= 0.25
             if r < 1e-14:
                 break

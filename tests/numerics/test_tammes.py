@@ -171,6 +171,19 @@ def test_budget_bounds_the_wall_time():
     assert time.perf_counter() - t0 < 5 + 10 and x.shape == (2000, 3)  # was over 120 s before the budget bounded it
 
 
+def test_polish_time_limit_reaches_into_the_lp():
+    """One LP of a rough 2000-point configuration takes seconds; the polish's time limit stops
+    HiGHS too (without that, a limit of 2 s ran 7 s on this CPU)."""
+    import time
+
+    from numerics.tammes import riesz_relax
+
+    y = riesz_relax(random_sphere(2000, 3, np.random.default_rng(0)), 3.0, maxiter=20)
+    t0 = time.perf_counter()
+    polish(y, time_limit=1.0)
+    assert time.perf_counter() - t0 < 4.0
+
+
 @pytest.mark.parametrize("bad, message", [({"seed": -1}, "seed"), ({"hops": -1}, "hops"),
                                           ({"budget": "x"}, "budget"), ({"restarts": 0}, "restarts")])
 def test_bad_arguments_name_the_parameter(bad, message):
