@@ -18,7 +18,8 @@ by side: median milliseconds, ratio, median end energy and feasible count.
 
 **The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search
 (overlap chains) against one overlap chain with the same hops, against the chains at the former
-target step (1e-4 instead of ``TARGET_STEP``) and against the Riesz hops, each with its default
+target step (1e-4 instead of ``TARGET_STEP``), against the chains with the former end of the
+overlap relaxation (2000 iterations, no stall rule) and against the Riesz hops, each with its default
 attempts, on every sixth N from 46 to 130 and other seeds than the frontier's: reached count,
 median gap and seconds for each, and the paired comparisons.
 
@@ -235,13 +236,19 @@ RELAX_HOPS = 30
 def relax(out: Path) -> dict:
     """The compiled overlap relaxation against scipy's L-BFGS-B on the same hops, side by side
     in one run: for each N the hops of one search's start (each move in turn, seed 1), the
-    median seconds of each, their ratio, the median end energies and the feasible count."""
-    from numerics.overlap import overlap_lbfgs, overlap_relax_scipy
+    median seconds of each, their ratio, the median end energies and the feasible count.  The
+    compiled one runs twice: with scipy's stop (2000 iterations, no stall rule), and with its
+    default stop (``MAXITER``, the stall rule)."""
+    from numerics.overlap import MAXITER, overlap_lbfgs, overlap_relax_scipy
     from numerics.tammes import FEASIBLE_ENERGY, MOVES, _perturb, one_blas_thread
+
+    def same_stop(y, cos_t):
+        return overlap_lbfgs(y, cos_t, maxiter=2000, stall_rtol=0.0)
 
     rows = []
     overlap_lbfgs(random_sphere(10, 3, np.random.default_rng(0)), 0.5)  # compile outside the clock
-    print(f"{'N':>4} {'scipy ms':>9} {'compiled ms':>12} {'ratio':>6} {'E scipy':>9} {'E ours':>9} {'feasible':>9}")
+    print(f"{'N':>4} {'scipy ms':>9} {'compiled ms':>12} {'ratio':>6} {'default ms':>11} {'E scipy':>9} "
+          f"{'E ours':>9} {'E default':>9} {'feasible s/c/d':>15}")
 
     @one_blas_thread
     def timed(fn, ys, cos_t):
@@ -260,20 +267,27 @@ def relax(out: Path) -> dict:
         rng = np.random.default_rng(1)
         ys = [_perturb(res.points, MOVES[i % len(MOVES)], a, rng) for i in range(RELAX_HOPS)]
         t_ref, e_ref = timed(overlap_relax_scipy, ys, cos_t)
-        t_ours, e_ours = timed(overlap_lbfgs, ys, cos_t)
+        t_ours, e_ours = timed(same_stop, ys, cos_t)
+        t_def, e_def = timed(overlap_lbfgs, ys, cos_t)
         row = {"N": n, "hops": RELAX_HOPS, "scipy_ms": 1e3 * float(np.median(t_ref)),
                "compiled_ms": 1e3 * float(np.median(t_ours)),
                "ratio": float(np.median(t_ref) / np.median(t_ours)),
+               "default_ms": 1e3 * float(np.median(t_def)),
                "median_energy_scipy": float(np.median(e_ref)), "median_energy_compiled": float(np.median(e_ours)),
+               "median_energy_default": float(np.median(e_def)),
                "feasible_scipy": int(np.sum(e_ref < FEASIBLE_ENERGY)),
                "feasible_compiled": int(np.sum(e_ours < FEASIBLE_ENERGY)),
+               "feasible_default": int(np.sum(e_def < FEASIBLE_ENERGY)),
                "lower_energy_compiled": int(np.sum(e_ours < e_ref))}
         rows.append(row)
         print(f"{n:>4} {row['scipy_ms']:>9.1f} {row['compiled_ms']:>12.1f} {row['ratio']:>5.1f}x "
-              f"{row['median_energy_scipy']:>9.2e} {row['median_energy_compiled']:>9.2e} "
-              f"{row['feasible_scipy']:>4}/{row['feasible_compiled']:<4}", flush=True)
+              f"{row['default_ms']:>11.1f} {row['median_energy_scipy']:>9.2e} {row['median_energy_compiled']:>9.2e} "
+              f"{row['median_energy_default']:>9.2e} "
+              f"{row['feasible_scipy']:>5}/{row['feasible_compiled']}/{row['feasible_default']}", flush=True)
     return _write_part(out, "relax", {"rows": rows, "note": "median seconds per relaxation on the same "
-                                      "perturbed configurations, one BLAS thread; ratio = scipy / compiled"})
+                                      "perturbed configurations, one BLAS thread; ratio = scipy / compiled "
+                                      "with scipy's stop (2000 iterations, no stall rule); default = the "
+                                      f"compiled relaxation's own stop ({MAXITER} iterations, stall rule)"})
 
 
 #: The hop ablation's sizes: every sixth N past the small problems (whose hops are Riesz ones).
@@ -281,14 +295,39 @@ ABLATION_NS = tuple(range(46, 131, 6))
 
 
 #: The ablation's variants: the default search (overlap chains), one overlap chain with the
-#: same hops, the chains at the former target step (1e-4), and the Riesz hops (each with its
-#: default attempts).
+#: same hops, the chains at the former target step (1e-4), the chains with the former end of
+#: the overlap relaxation (2000 iterations, no stall rule), and the Riesz hops (each with its
+#: default attempts), and the chains with half as many hops again (``HOP_WORK`` times 1.5).  A
+#: variant's ``"constants"`` sets module constants (``"module.NAME"`` under ``numerics``) for
+#: its runs; the other keys are arguments of ``tammes_search``.
 VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "overlap-1chain": {"hop_energy": "overlap", "chains": 1},
             "overlap-step1e-4": {"hop_energy": "overlap", "target_step": 1e-4},
+            "overlap-2000iter": {"hop_energy": "overlap",
+                                 "constants": {"overlap.MAXITER": 2000, "overlap.STALL_RTOL": 0.0}},
+            "overlap-hops1.5": {"hop_energy": "overlap", "constants": {"tammes.HOP_WORK": 375_000.0}},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
-VARIANT_PAIRS = (("overlap", "riesz"), ("overlap", "overlap-1chain"), ("overlap", "overlap-step1e-4"))
+VARIANT_PAIRS = (("overlap", "riesz"), ("overlap", "overlap-1chain"), ("overlap", "overlap-step1e-4"),
+                 ("overlap", "overlap-2000iter"), ("overlap-hops1.5", "overlap"))
+
+
+def _run_variant(n: int, seed: int, variant: str):
+    """``tammes_search(n, 3, seed=seed)`` with the variant's arguments and constants."""
+    import importlib
+
+    kwargs = dict(VARIANTS[variant])
+    saved = []
+    try:
+        for name, value in kwargs.pop("constants", {}).items():
+            module, attr = name.rsplit(".", 1)
+            module = importlib.import_module(f"numerics.{module}")
+            saved.append((module, attr, getattr(module, attr)))
+            setattr(module, attr, value)
+        return tammes_search(n, 3, seed=seed, **kwargs)
+    finally:
+        for module, attr, value in reversed(saved):
+            setattr(module, attr, value)
 
 
 def ablation(seeds, variants, out: Path) -> dict:
@@ -301,16 +340,16 @@ def ablation(seeds, variants, out: Path) -> dict:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {sorted(VARIANTS)}")
     best = best_known_tammes_s2()
     rows = []
-    print(f"{'N':>4} {'seed':>4} {'variant':>15} {'gap deg':>10} {'run s':>7}")
+    print(f"{'N':>4} {'seed':>4} {'variant':>17} {'gap deg':>10} {'run s':>7}")
     for seed in seeds:
         for n in ABLATION_NS:
             for variant in variants:
-                res = tammes_search(n, 3, seed=seed, **VARIANTS[variant])
+                res = _run_variant(n, seed, variant)
                 gap = best[n] - res.angle_deg
                 rows.append({"N": n, "seed": seed, "variant": variant, "gap_deg": gap,
                              "reached": gap <= REACH_TOL_DEG, "seconds": round(res.seconds, 3),
                              "starts": res.starts, "hops": res.hops})
-                print(f"{n:>4} {seed:>4} {variant:>15} {gap:>10.2e} {res.seconds:>7.2f}", flush=True)
+                print(f"{n:>4} {seed:>4} {variant:>17} {gap:>10.2e} {res.seconds:>7.2f}", flush=True)
                 _merge_ablation(out, rows)
     return _merge_ablation(out, rows)
 

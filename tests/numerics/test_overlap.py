@@ -82,7 +82,7 @@ def test_stops_where_scipy_stops_above_the_optimum():
     x = ico + 0.02 * rng.standard_normal(ico.shape)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     cos_t = math.cos(math.radians(65.0))
-    y, e, _ = overlap_lbfgs(x, cos_t)
+    y, e, _ = overlap_lbfgs(x, cos_t, stall_rtol=0.0)  # scipy's tolerances, no stall rule
     _, e_ref = overlap_relax_scipy(x, cos_t)
     assert e > 0 and e == pytest.approx(e_ref, rel=1e-9)
     assert np.abs(overlap_energy_grad(y, cos_t)[1]).max() < 1e-9
@@ -106,6 +106,47 @@ def test_median_end_energy_matches_scipy_on_hops():
     ours = np.median([e for _, e, _ in runs])
     ref = np.median([overlap_relax_scipy(y, cos_t)[1] for y in ys])
     assert ref > 0 and ours < 3 * ref
+
+
+def _hop_near_jamming():
+    """A throw hop of a 60-point packing at a target just above its angle: a positive minimum
+    that L-BFGS approaches slowly."""
+    from numerics.tammes import _perturb
+
+    best = tammes(60, 3, seed=0, restarts=1, hops=0)
+    a = math.radians(min_angle_deg(best))
+    return _perturb(best, "throw", a, np.random.default_rng(5)), math.cos(a * 1.000001)
+
+
+def test_stall_rule_stops_where_the_window_fell_by_less_than_rtol():
+    """The stall rule against a plain reference: the run without it (``stall_rtol=0``), cut at
+    each iteration count, gives the energies ``f_k``; the rule must stop at the first ``k`` with
+    ``f_{k - W} - f_k <= rtol f_k`` (and ``k > W``), at the same iterate bit for bit."""
+    y, cos_t = _hop_near_jamming()
+    w, rtol = 20, 1e-2
+    z, e, it = overlap_lbfgs(y, cos_t, stall_window=w, stall_rtol=rtol)
+    it_full = overlap_lbfgs(y, cos_t, stall_rtol=0.0)[2]
+    assert 0 < e and w < it < it_full  # the rule fired, before the plain stop
+    f = [overlap_lbfgs(y, cos_t, maxiter=k, stall_rtol=0.0)[1] for k in range(it + 1)]
+    stops = [k for k in range(w + 1, it + 1) if f[k - w] - f[k] <= rtol * f[k]]
+    assert stops[0] == it and e == f[it]
+    assert np.array_equal(z, overlap_lbfgs(y, cos_t, maxiter=it, stall_rtol=0.0)[0])
+
+
+def test_stall_rule_keeps_the_end_energy_and_saves_iterations():
+    """With the default rule the end energy of a slow positive minimum stays within a few per
+    cent of the fully converged one, in fewer iterations."""
+    y, cos_t = _hop_near_jamming()
+    _, e, it = overlap_lbfgs(y, cos_t)
+    _, e_full, it_full = overlap_lbfgs(y, cos_t, stall_rtol=0.0, maxiter=100_000)
+    assert 0 < e_full <= e <= 1.05 * e_full
+    assert it < it_full
+
+
+@pytest.mark.parametrize("kw", [{"stall_window": 0}, {"stall_rtol": -1e-3}, {"stall_rtol": float("nan")}])
+def test_bad_stall_rule_is_rejected(kw):
+    with pytest.raises(ValueError, match="stall"):
+        overlap_lbfgs(random_sphere(5, 3, np.random.default_rng(0)), 0.5, **kw)
 
 
 @pytest.mark.parametrize("cos_t", [1.0, -1.0, 2.0, float("nan")])
