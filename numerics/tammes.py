@@ -18,9 +18,10 @@ The solver works in three stages.
    is perturbed (a random jiggle of every point, crowded points moved into the largest empty
    caps, or thrown to random places) and relaxed on the overlap energy
    ``sum max(0, x_i^T x_j - cos theta_t)^2`` (compiled, with a neighbour list, and stopped when
-   it stalls rather than after a fixed count: :mod:`numerics.overlap`); a perturbation is kept when its energy is below
-   ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting, :func:`chain_accepts`), and a
-   configuration of zero energy is polished: it beats the chain's best.  A chain goes back to
+   it stalls rather than after a fixed count: :mod:`numerics.overlap`); a perturbation is kept
+   when its energy is below ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting,
+   :func:`chain_accepts`), and a configuration of zero energy is polished: it beats the chain's
+   best.  A chain goes back to
    its best after ``CHAIN_PATIENCE`` hops that do not lower its energy.  The earlier hops, from
    the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
 2. **LP polish** (:func:`polish`).  The max-min problem is nonsmooth, and an energy (or any
@@ -524,6 +525,13 @@ HULL_MAX_DIM = 4
 #: What a hop relaxes: ``"overlap"`` (the feasibility chain, :func:`overlap_relax`) or
 #: ``"riesz"`` (the earlier hops: perturb the best, one Riesz relaxation, polish).
 HOP_ENERGIES = ("overlap", "riesz")
+#: The hops of the default search, for every size: the overlap chains.  Small problems
+#: (``n (d - 1) <= 90``) used to hop with Riesz relaxations, because the chain missed the
+#: 24-cell's narrow basin on one seed of two; with the polish that reaches KKT points
+#: (``STEP_PRICE``) and ``TARGET_STEP`` the chains reached every best known packing for
+#: N = 3..45 (seed 0, at most 16 s each) where the Riesz hops missed N = 35 on seeds 0-2, and
+#: the 24-cell on seeds 0-2 in 5 s instead of 17 s.
+DEFAULT_HOP_ENERGY = "overlap"
 
 #: Overlap hops of the default search: ``HOP_WORK / (n (d - 1))``, at most ``HOPS_MAX``, shared by
 #: the chains; one hop costs roughly ``n (d - 1)`` on this CPU (a compiled relaxation takes 5 ms
@@ -568,10 +576,10 @@ def default_attempts(n: int, d: int, hop_energy: str | None = None) -> tuple[int
     are a quarter with Riesz hops (at least 2), and a twelfth with the overlap chains (at least
     2, and at least ``CHAINS`` where a quarter of the attempts affords them); the overlap hops
     are ``HOP_WORK / (n (d - 1))`` (at most ``HOPS_MAX``); with Riesz hops
-    (``hop_energy="riesz"``, or None for :func:`default_hop_energy`) the hops are the rest of the
+    (``hop_energy="riesz"``; None is ``DEFAULT_HOP_ENERGY``) the hops are the rest of the
     attempts."""
     total = int(min(ATTEMPTS_MAX, max(ATTEMPTS_MIN, ATTEMPT_WORK / (n * (d - 1)) ** 1.5)))
-    if (default_hop_energy(n, d) if hop_energy is None else hop_energy) == "riesz":
+    if (DEFAULT_HOP_ENERGY if hop_energy is None else hop_energy) == "riesz":
         starts = max(2, total // 4)
         return starts, total - starts
     # the chains find better packings than fresh starts do (measured at N = 46..113 on S^2: a
@@ -580,15 +588,6 @@ def default_attempts(n: int, d: int, hop_energy: str | None = None) -> tuple[int
     # for E8, where a start takes 13 s)
     starts = max(2, min(CHAINS, total // 4), total // 12)
     return starts, int(min(HOPS_MAX, max(1, HOP_WORK / (n * (d - 1)))))
-
-
-def default_hop_energy(n: int, d: int) -> str:
-    """``"overlap"``: the chains, for every size.  Small problems (``n (d - 1) <= 90``) used to hop
-    with Riesz relaxations, because the chain missed the 24-cell's narrow basin on one seed of
-    two; with the polish that reaches KKT points (``STEP_PRICE``) and ``TARGET_STEP`` the chains
-    reached every best known packing for N = 3..45 (seed 0, at most 16 s each) where the Riesz
-    hops missed N = 35 on seeds 0-2, and the 24-cell on seeds 0-2 in 5 s instead of 17 s."""
-    return "overlap"
 
 
 def chain_accepts(e_new: float, e_chain: float, threshold: float = CHAIN_THRESHOLD) -> bool:
@@ -651,7 +650,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
     places).  ``hop_energy``: ``"overlap"`` (the feasibility chain at a target just above the best
     angle, see the module docstring), ``"riesz"`` (each hop perturbs the best and relaxes a Riesz
-    energy), or None (default) to pick by size (:func:`default_hop_energy`).  ``chains``: the
+    energy), or None for ``DEFAULT_HOP_ENERGY``.  ``chains``: the
     number of overlap chains (default ``CHAINS``; from the best starts, at most one per start).
     ``target_step``: a chain's target angle relative to its best, minus one (``TARGET_STEP``).
     ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
@@ -671,7 +670,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         raise ValueError(f"moves must be a non-empty tuple of {MOVES}, got {moves!r}")
     if hop_energy is not None and hop_energy not in HOP_ENERGIES:
         raise ValueError(f"hop_energy must be None or one of {HOP_ENERGIES}, got {hop_energy!r}")
-    hop_energy = default_hop_energy(n, d) if hop_energy is None else hop_energy
+    hop_energy = DEFAULT_HOP_ENERGY if hop_energy is None else hop_energy
     for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                                   or value < (0 if name == "hops" else 1)):

@@ -207,9 +207,21 @@ def test_default_attempts_shrink_with_size_and_stay_in_bounds():
 
 
 def test_default_hop_energy_is_the_overlap_chain_for_every_size():
-    from numerics.tammes import default_hop_energy
+    """The default search is the overlap search, bit for bit, at a small and a larger size (the
+    Riesz hops used to be the default up to N = 45), and its attempts are the overlap ones."""
+    from numerics.tammes import DEFAULT_HOP_ENERGY, default_attempts
 
-    assert {default_hop_energy(n, d) for n, d in ((3, 3), (45, 3), (130, 3), (24, 4), (240, 8))} == {"overlap"}
+    assert DEFAULT_HOP_ENERGY == "overlap"
+    for n, d in ((3, 3), (45, 3), (130, 3), (24, 4), (240, 8)):
+        assert default_attempts(n, d) == default_attempts(n, d, "overlap")
+    for n in (10, 47):
+        default = tammes_search(n, 3, seed=1, restarts=2, hops=8)
+        overlap = tammes_search(n, 3, seed=1, restarts=2, hops=8, hop_energy="overlap")
+        riesz = tammes_search(n, 3, seed=1, restarts=2, hops=8, hop_energy="riesz")
+        assert np.array_equal(default.points, overlap.points)
+        assert [a for _, a in default.history] == [a for _, a in overlap.history]
+        assert default.hops == overlap.hops
+        assert not np.array_equal(riesz.points, overlap.points)  # the comparison tells them apart
 
 
 def overlap_energy_nested(x, cos_t):
