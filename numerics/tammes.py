@@ -207,7 +207,13 @@ def riesz_relax(x, s: float, *, maxiter: int = 3000, gtol: float = 1e-10,
     r2_0 = max(float((2.0 - 2.0 * c0[iu]).min()), 1e-12)
     half = s / 2.0
 
+    last = [x.ravel()]  # the latest iterate L-BFGS accepted: what a passed deadline returns
+
     def fg(flat):
+        # checked at every evaluation, not only per iteration: one line search can evaluate
+        # many times, and on a slow machine that overran a budget of 5 s by 11 s (n = 2000)
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _DeadlinePassed
         with np.errstate(over="ignore", invalid="ignore"):  # inf energy: L-BFGS backtracks
             return _fg(flat)
 
@@ -226,14 +232,20 @@ def riesz_relax(x, s: float, *, maxiter: int = 3000, gtol: float = 1e-10,
         gz -= np.sum(gz * z, axis=1, keepdims=True) * z
         return f, (gz / nr).ravel()
 
-    def stop_at_deadline(_intermediate):
-        if deadline is not None and time.perf_counter() > deadline:
-            raise StopIteration  # L-BFGS-B ends and returns its current point
+    def keep_iterate(intermediate_result):
+        last[0] = intermediate_result.x.copy()
 
-    res = minimize(fg, x.ravel(), jac=True, method="L-BFGS-B", callback=stop_at_deadline,
-                   options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15})
-    y = res.x.reshape(n, d)
+    try:
+        res = minimize(fg, x.ravel(), jac=True, method="L-BFGS-B", callback=keep_iterate,
+                       options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15})
+        y = res.x.reshape(n, d)
+    except _DeadlinePassed:
+        y = np.array(last[0]).reshape(n, d)
     return y / np.linalg.norm(y, axis=1, keepdims=True)
+
+
+class _DeadlinePassed(Exception):
+    """Raised inside an energy evaluation once the search's deadline has passed."""
 
 
 def _relax_schedule(x: np.ndarray, schedule, deadline: float | None = None) -> np.ndarray:
