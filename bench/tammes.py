@@ -125,10 +125,11 @@ def generic_riemannian(n: int, d: int, budget: float, seed: int) -> tuple[float,
 REACH_TOL_DEG = 1e-5
 
 
-def frontier(nmin: int, nmax: int, out: Path | None = None) -> dict:
-    """Default settings against the best known packings, one row per N; with ``out``, each row
-    is merged into its ``frontier`` as soon as it is measured (so a long run can be resumed
-    with ``--nmin``)."""
+def frontier(nmin: int, nmax: int, out: Path | None = None, variant: str | None = None) -> dict:
+    """Default settings (or the ``VARIANTS`` entry ``variant``) against the best known packings,
+    one row per N, seed 0; with ``out``, each row is merged into its ``frontier`` (a variant's
+    into ``frontier_VARIANT``) as soon as it is measured (so a long run can be resumed with
+    ``--nmin``)."""
     from numerics.reference import best_known_tammes_s2
     from numerics.tammes_certificate import certify
 
@@ -137,7 +138,7 @@ def frontier(nmin: int, nmax: int, out: Path | None = None) -> dict:
     print(f"{'N':>4} {'ours deg':>14} {'best known':>12} {'gap deg':>10} {'t reach s':>9} {'run s':>7} "
           f"{'contacts':>8} {'residual':>9}  certificate")
     for n in range(nmin, nmax + 1):
-        res = tammes_search(n, 3, seed=0)
+        res = tammes_search(n, 3, seed=0) if variant is None else _run_variant(n, 0, variant)
         cert = certify(res.points)
         ref = best.get(n)
         gap = None if ref is None else ref - res.angle_deg
@@ -149,13 +150,15 @@ def frontier(nmin: int, nmax: int, out: Path | None = None) -> dict:
                "certificate_residual": cert.residual, "kkt": cert.kkt, "strict_local_max": cert.strict_local_max}
         rows.append(row)
         if out is not None:
-            _merge_frontier(out, rows)
+            _merge_frontier(out, rows, variant)
         print(f"{n:>4} {res.angle_deg:>14.9f} {ref if ref is not None else float('nan'):>12.7f} "
               f"{gap if gap is not None else float('nan'):>10.2e} "
               f"{reach if reach is not None else float('nan'):>9.2f} {res.seconds:>7.2f} {len(cert.contacts):>8} "
               f"{cert.residual:>9.1e}  {'strict local max' if cert.strict_local_max else 'KKT' if cert.kkt else 'NOT KKT'}",
               flush=True)
-    return _merge_frontier(out, rows) if out is not None else {"summary": _frontier_summary(rows), "rows": rows}
+    if out is not None:
+        return _merge_frontier(out, rows, variant)
+    return {"summary": _frontier_summary(rows, variant), "rows": rows}
 
 
 def _merge_part(out: Path, part: str | None, rows: list, key, summarize, keep=lambda section: True) -> dict:
@@ -186,17 +189,20 @@ def _write_part(out: Path, part: str, value):
     return value
 
 
-def _merge_frontier(out: Path, rows: list) -> dict:
-    """Merge ``rows`` into the ``frontier`` of ``out`` by N, recompute its summary, write it."""
-    return _merge_part(out, "frontier", rows, lambda r: r["N"], _frontier_summary)
+def _merge_frontier(out: Path, rows: list, variant: str | None = None) -> dict:
+    """Merge ``rows`` into the ``frontier`` of ``out`` (``frontier_VARIANT`` for a variant) by N,
+    recompute its summary, write it."""
+    part = "frontier" if variant is None else f"frontier_{variant}"
+    return _merge_part(out, part, rows, lambda r: r["N"], lambda rs: _frontier_summary(rs, variant))
 
 
-def _frontier_summary(rows: list) -> dict:
+def _frontier_summary(rows: list, variant: str | None = None) -> dict:
     from numerics.reference import best_known_source
 
     secs = [r["seconds"] for r in rows]
     return {
-        "solver": "numerics.tammes.tammes_search(n, 3, seed=0) with default settings",
+        "solver": ("numerics.tammes.tammes_search(n, 3, seed=0) with default settings" if variant is None
+                   else f"numerics.tammes.tammes_search(n, 3, seed=0, **VARIANTS[{variant!r}])"),
         "reference": best_known_source(), "reach_tol_deg": REACH_TOL_DEG,
         "reached": sum(r["reached"] for r in rows), "total": len(rows),
         "not_reached": {r["N"]: r["gap_deg"] for r in rows if not r["reached"]},
@@ -299,8 +305,13 @@ ABLATION_NS = tuple(range(46, 131, 6))
 #: the overlap relaxation (2000 iterations, no stall rule), and the Riesz hops (each with its
 #: default attempts), and the chains with half as many hops again (``HOP_WORK`` times 1.5).  A
 #: variant's ``"constants"`` sets module constants (``"module.NAME"`` under ``numerics``) for
-#: its runs; the other keys are arguments of ``tammes_search``.
+#: its runs; the other keys are arguments of ``tammes_search``.  "symmetric" adds four starts
+#: from unions of orbits on S^2 (two icosahedral, one octahedral, one tetrahedral:
+#: ``numerics.symmetric_starts``), "icosahedral-only" two icosahedral ones.
+_SYM = ("icosahedral", "icosahedral", "octahedral", "tetrahedral")
 VARIANTS = {"overlap": {"hop_energy": "overlap"},
+            "symmetric": {"hop_energy": "overlap", "symmetric_starts": _SYM},
+            "icosahedral-only": {"hop_energy": "overlap", "symmetric_starts": _SYM[:2]},
             "overlap-1chain": {"hop_energy": "overlap", "chains": 1},
             "overlap-step1e-4": {"hop_energy": "overlap", "target_step": 1e-4},
             "overlap-2000iter": {"hop_energy": "overlap",
@@ -309,7 +320,8 @@ VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
 VARIANT_PAIRS = (("overlap", "riesz"), ("overlap", "overlap-1chain"), ("overlap", "overlap-step1e-4"),
-                 ("overlap", "overlap-2000iter"), ("overlap-hops1.5", "overlap"))
+                 ("overlap", "overlap-2000iter"), ("overlap-hops1.5", "overlap"),
+                 ("symmetric", "overlap"), ("icosahedral-only", "overlap"))
 
 
 def _run_variant(n: int, seed: int, variant: str):
@@ -464,6 +476,7 @@ def main(argv=None) -> int:
                     default="all")
     ap.add_argument("--seeds", default="1,2", help="ablation: comma-separated seeds")
     ap.add_argument("--variants", default=",".join(VARIANTS), help="ablation: variants to run")
+    ap.add_argument("--variant", default=None, help="frontier: run this entry of VARIANTS instead of the default")
     ap.add_argument("--nmin", type=int, default=2)
     ap.add_argument("--nmax", type=int, default=130)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every time budget")
@@ -483,7 +496,7 @@ def main(argv=None) -> int:
         print(json.dumps(summary, indent=1))
         return 0
     if args.part in ("frontier", "all"):
-        print(json.dumps(frontier(args.nmin, args.nmax, out)["summary"], indent=1))
+        print(json.dumps(frontier(args.nmin, args.nmax, out, args.variant)["summary"], indent=1))
         if args.part == "frontier":
             return 0
     summary = generic(args.nmin, args.nmax, args.scale, out)["summary"]

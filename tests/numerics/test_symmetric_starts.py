@@ -1,0 +1,189 @@
+"""numerics.symmetric_starts: each group against the symmetries of its polyhedron (written out
+by coordinates here, independently of the generators), orbit sizes against the orbit-stabilizer
+count, the decomposition against a brute-force enumeration, and the wiring into the search."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numerics.tammes as tammes_module
+from numerics.reference import best_known_tammes_s2
+from numerics.symmetric_starts import GROUPS, orbit, orbit_decomposition, rotation_group, symmetric_start
+
+PHI = (1 + 5 ** 0.5) / 2
+
+
+def _icosahedron():
+    pts = []
+    for s1, s2 in itertools.product((1, -1), repeat=2):
+        for p in ((0, s1, s2 * PHI), (s1, s2 * PHI, 0), (s2 * PHI, 0, s1)):
+            pts.append(p)
+    return np.array(pts, dtype=float)
+
+
+#: The polyhedron whose rotations each group is, by its vertex coordinates.
+POLYHEDRA = {"icosahedral": _icosahedron(),
+             "octahedral": np.array(list(itertools.product((1, -1), repeat=3)), dtype=float),  # cube
+             "tetrahedral": np.array([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)], dtype=float)}
+ORDERS = {"icosahedral": 60, "octahedral": 24, "tetrahedral": 12}
+
+
+def _same_set(a, b, tol=1e-9):
+    return len(a) == len(b) and all(np.abs(b - p).max(axis=1).min() < tol for p in a)
+
+
+# ---------------------------------------------------------------------------
+# the groups
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_group_is_the_rotation_group_of_its_polyhedron(name):
+    g = rotation_group(name)
+    assert len(g) == ORDERS[name]
+    assert np.allclose(g[0], np.eye(3))
+    for m in g:
+        assert np.allclose(m @ m.T, np.eye(3), atol=1e-12) and np.linalg.det(m) == pytest.approx(1.0)
+        assert _same_set(POLYHEDRA[name] @ m.T, POLYHEDRA[name])  # a symmetry of the polyhedron
+    # distinct, and closed under products
+    for a, b in itertools.product(g, repeat=2):
+        assert np.abs(g - a @ b).max(axis=(1, 2)).min() < 1e-9
+    assert all(np.abs(g - m).max(axis=(1, 2)).min() < 1e-9 for m in g)
+    assert min(np.abs(g[i] - g[j]).max() for i, j in itertools.combinations(range(len(g)), 2)) > 1e-3
+
+
+def test_unknown_group_is_rejected():
+    with pytest.raises(ValueError, match="unknown group"):
+        rotation_group("dodecagonal")
+
+
+# ---------------------------------------------------------------------------
+# orbits
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_special_orbit_sizes_are_the_order_over_the_axis_stabilizer(name):
+    order = ORDERS[name]
+    for size, v in GROUPS[name]["special"]:
+        v = np.asarray(v, float) / np.linalg.norm(v)
+        stabilizer = sum(np.allclose(m @ v, v, atol=1e-9) for m in rotation_group(name))
+        assert len(orbit(v, name)) == size == order // stabilizer
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(sorted(GROUPS)), seed=st.integers(0, 10**6))
+def test_generic_orbit_has_the_group_order_and_is_invariant(name, seed):
+    v = np.random.default_rng(seed).standard_normal(3)
+    o = orbit(v, name)
+    assert len(o) == ORDERS[name]
+    assert np.allclose(np.linalg.norm(o, axis=1), 1.0)
+    for m in rotation_group(name):
+        assert _same_set(o @ m.T, o)
+
+
+# ---------------------------------------------------------------------------
+# the decomposition, against brute force
+# ---------------------------------------------------------------------------
+
+def _smallest_remainder(n, name):
+    order = ORDERS[name]
+    sizes = [k for k, _ in GROUPS[name]["special"]]
+    return min(n - order * a - sum(t * k for t, k in zip(taken, sizes))
+               for taken in itertools.product((0, 1), repeat=len(sizes)) for a in range(n // order + 1)
+               if n - order * a - sum(t * k for t, k in zip(taken, sizes)) >= 0)
+
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_decomposition_adds_up_and_leaves_the_smallest_remainder(name):
+    sizes = [k for k, _ in GROUPS[name]["special"]]
+    for n in range(1, 301):
+        a, taken, r = orbit_decomposition(n, name)
+        assert a >= 0 and set(taken) <= {0, 1} and r >= 0
+        assert ORDERS[name] * a + sum(t * k for t, k in zip(taken, sizes)) + r == n
+        assert r == _smallest_remainder(n, name)
+
+
+def test_decomposition_examples():
+    assert orbit_decomposition(120) == (2, (0, 0, 0), 0)
+    assert orbit_decomposition(110) == (1, (1, 1, 0), 0)  # 60 + 30 + 20
+    assert orbit_decomposition(12) == (0, (0, 0, 1), 0)  # the icosahedron
+    assert orbit_decomposition(5) == (0, (0, 0, 0), 5)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "12"])
+def test_bad_n_is_rejected(bad):
+    with pytest.raises(ValueError):
+        orbit_decomposition(bad)
+
+
+# ---------------------------------------------------------------------------
+# the start
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,n", [("icosahedral", 110), ("icosahedral", 127), ("octahedral", 102),
+                                    ("tetrahedral", 41)])
+def test_start_is_a_union_of_orbits_plus_the_remainder(name, n):
+    x = symmetric_start(n, np.random.default_rng(5), name)
+    a, taken, r = orbit_decomposition(n, name)
+    assert x.shape == (n, 3) and np.allclose(np.linalg.norm(x, axis=1), 1.0)
+    sym = x[: n - r]
+    for m in rotation_group(name):
+        assert _same_set(sym @ m.T, sym)
+    assert np.array_equal(x, symmetric_start(n, np.random.default_rng(5), name))  # deterministic
+    assert not np.array_equal(x, symmetric_start(n, np.random.default_rng(6), name))
+
+
+# ---------------------------------------------------------------------------
+# in the search
+# ---------------------------------------------------------------------------
+
+SYM = ("icosahedral", "icosahedral", "octahedral", "tetrahedral")
+
+
+@pytest.mark.parametrize("n,d,groups,expected", [
+    (40, 3, SYM, list(SYM)),
+    (40, 3, None, []),                             # the default search has none
+    (11, 3, SYM, []),                              # no orbit fits
+    (tammes_module.SYMMETRIC_MAX_N + 1, 3, SYM, []),
+    (24, 4, SYM, []),                              # S^3: random starts only
+])
+def test_search_takes_its_first_starts_from_the_groups(monkeypatch, n, d, groups, expected):
+    calls = []
+
+    def recording(n_, rng, group):
+        calls.append(group)
+        return symmetric_start(n_, rng, group)
+
+    monkeypatch.setattr(tammes_module, "symmetric_start", recording)
+    tammes_module.tammes_search(n, d, seed=0, restarts=len(SYM) + 1, hops=0, schedule=(3.0,), polish_time=1.0,
+                                symmetric_starts=groups)
+    assert calls == expected
+
+
+def test_one_icosahedral_start_reaches_the_best_known_120_where_a_random_one_does_not():
+    """N = 120: the best known packing (Sloane's table, test data) is a union of two generic
+    icosahedral orbits; one start and no hops reach it from the orbits and not from random points."""
+    best = best_known_tammes_s2()[120]
+    a = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=("icosahedral",))
+    b = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0)
+    assert abs(a.angle_deg - best) <= 1e-5
+    assert best - b.angle_deg > 1e-3
+
+
+def test_default_starts_on_the_two_sphere_add_the_symmetric_ones():
+    from numerics.tammes import SYMMETRIC_MAX_N, default_attempts
+
+    assert tammes_module.SYMMETRIC_STARTS == ()  # they did not pay in the bench's ablation
+    for n in (12, 60, 130, SYMMETRIC_MAX_N):
+        with_, without = default_attempts(n, 3, symmetric_starts=SYM), default_attempts(n, 3)
+        assert with_[0] == without[0] + len(SYM) and with_[1] == without[1]
+    for n, d in ((11, 3), (SYMMETRIC_MAX_N + 1, 3), (120, 4), (240, 8)):
+        assert default_attempts(n, d, symmetric_starts=SYM) == default_attempts(n, d)
+
+
+@pytest.mark.parametrize("bad", [("dodecagonal",), "icosahedral", 3])
+def test_bad_symmetric_starts_are_rejected(bad):
+    with pytest.raises(ValueError, match="symmetric_starts"):
+        tammes_module.tammes_search(20, 3, symmetric_starts=bad)
