@@ -32,6 +32,8 @@ import math
 
 import numpy as np
 
+from .high_dim import uniform_sphere
+
 __all__ = [
     "GROUPS",
     "rotation_group",
@@ -142,11 +144,6 @@ def symmetric_start(n: int, rng: np.random.Generator, group: str = "icosahedral"
     """
     a, taken, r = orbit_decomposition(n, group)
     parts = [orbit(v, group) for t, (_, v) in zip(taken, GROUPS[group]["special"]) if t]
-    parts += [orbit(_uniform(rng, 1)[0], group) for _ in range(a)]
-    parts.append(_uniform(rng, r))
+    parts += [orbit(uniform_sphere(1, 3, rng)[0], group) for _ in range(a)]
+    parts.append(uniform_sphere(r, 3, rng))
     return np.vstack(parts)
-
-
-def _uniform(rng: np.random.Generator, k: int) -> np.ndarray:
-    g = rng.standard_normal((k, 3))
-    return g / np.linalg.norm(g, axis=1, keepdims=True)

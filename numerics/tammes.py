@@ -10,7 +10,8 @@ The solver works in three stages.
 1. **Global search.** Starts (uniform on the sphere; on S^2 optionally also unions of orbits
    of the icosahedral, octahedral and tetrahedral rotation groups, ``symmetric_starts``) are
    relaxed by minimizing Riesz energies ``sum_{i<j} ||x_i - x_j||^{-s}``; the starts cycle
-   through a portfolio of exponent schedules (none: straight to the polish; ``s = d``; ``s = 1``; rising ``s``), because
+   through a portfolio of exponent schedules (none: straight to the polish; ``s = d``;
+   ``s = 1``; rising ``s``), because
    different families of optima have different basins (small ``s`` finds the 600-cell and
    E8, which minimize every such energy; large ``s`` approaches the max-min problem).  Then
    basin hopping on the feasibility problem at a target just above a chain's best angle
@@ -53,6 +54,7 @@ from scipy.optimize import linprog, minimize
 from scipy.sparse import csr_matrix, identity
 from scipy.sparse.linalg import spsolve
 
+from .high_dim import uniform_sphere as random_sphere  # (n, d) points uniform on S^{d-1}
 from .overlap import overlap_energy, overlap_lbfgs
 from .symmetric_starts import GROUPS, symmetric_start
 
@@ -183,12 +185,6 @@ def contact_graph(points, tol_deg: float = 1e-6) -> np.ndarray:
     a = pair_angles_deg(points)
     i, j = np.nonzero(np.triu(a <= a.min() + tol_deg, 1))
     return np.stack([i, j], axis=1)
-
-
-def random_sphere(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-    """``(n, d)`` points uniform on S^{d-1}."""
-    x = rng.standard_normal((n, d))
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 # ---------------------------------------------------------------------------
@@ -605,6 +601,11 @@ SYMMETRIC_STARTS: tuple = ()
 SYMMETRIC_MAX_N = 300
 
 
+def _takes_symmetric_starts(n: int, d: int) -> bool:
+    """Whether a search of ``n`` points on S^{d-1} makes its symmetric starts (see above)."""
+    return d == 3 and 12 <= n <= SYMMETRIC_MAX_N
+
+
 def default_attempts(n: int, d: int, hop_energy: str | None = None,
                      symmetric_starts: tuple | None = None) -> tuple[int, int]:
     """``(starts, hops)`` of the default search.  Of the attempts
@@ -625,7 +626,7 @@ def default_attempts(n: int, d: int, hop_energy: str | None = None,
     # a start for each of the CHAINS chains where a quarter of the attempts affords them (not
     # for E8, where a start takes 13 s)
     starts = max(2, min(CHAINS, total // 4), total // 12)
-    if d == 3 and 12 <= n <= SYMMETRIC_MAX_N:  # the symmetric starts come on top of these
+    if _takes_symmetric_starts(n, d):  # the symmetric starts come on top of these
         starts += len(SYMMETRIC_STARTS if symmetric_starts is None else symmetric_starts)
     return starts, int(min(HOPS_MAX, max(1, HOP_WORK / (n * (d - 1)))))
 
@@ -677,8 +678,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   target_step: float = TARGET_STEP, symmetric_starts: tuple | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
-    ``restarts``: number of starts, the symmetric ones included (default: :func:`default_attempts`; with a ``budget``
-    and no ``restarts``, starts continue until half the budget is spent).  ``budget``: seconds for the whole
+    ``restarts``: number of starts, the symmetric ones included (default:
+    :func:`default_attempts`; with a ``budget`` and no ``restarts``, starts continue until half
+    the budget is spent).  ``budget``: seconds for the whole
     search; what the starts leave goes to basin hopping from the best configuration.
     ``target_deg``: stop as soon as this angle is reached (for benchmarks that measure the
     time to a known value; the solver itself never sees reference values otherwise).
@@ -770,7 +772,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     while starts < max_starts and not reached():
         if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
             break
-        symmetric = d == 3 and 12 <= n <= SYMMETRIC_MAX_N and starts < len(symmetric_starts)
+        symmetric = _takes_symmetric_starts(n, d) and starts < len(symmetric_starts)
         x = symmetric_start(n, rng, symmetric_starts[starts]) if symmetric else random_sphere(n, d, rng)
         y = _relax_schedule(x, _schedule(starts, d, schedule, n), deadline)
         y = _finish(y, time_limit=polish_limit())

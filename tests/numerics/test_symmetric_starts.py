@@ -89,9 +89,9 @@ def test_generic_orbit_has_the_group_order_and_is_invariant(name, seed):
 def _smallest_remainder(n, name):
     order = ORDERS[name]
     sizes = [k for k, _ in GROUPS[name]["special"]]
-    return min(n - order * a - sum(t * k for t, k in zip(taken, sizes))
-               for taken in itertools.product((0, 1), repeat=len(sizes)) for a in range(n // order + 1)
-               if n - order * a - sum(t * k for t, k in zip(taken, sizes)) >= 0)
+    rests = (n - order * a - sum(t * k for t, k in zip(taken, sizes))
+             for taken in itertools.product((0, 1), repeat=len(sizes)) for a in range(n // order + 1))
+    return min(r for r in rests if r >= 0)
 
 
 @pytest.mark.parametrize("name", sorted(GROUPS))
