@@ -7,8 +7,7 @@ angle between the N group points.
 
 The solver works in three stages.
 
-1. **Global search.** Starts (uniform on the sphere; on S^2 optionally also unions of orbits
-   of the icosahedral, octahedral and tetrahedral rotation groups, ``symmetric_starts``) are
+1. **Global search.** Starts uniform on the sphere are
    relaxed by minimizing Riesz energies ``sum_{i<j} ||x_i - x_j||^{-s}``; the starts cycle
    through a portfolio of exponent schedules (none: straight to the polish; ``s = d``;
    ``s = 1``; rising ``s``), because
@@ -24,8 +23,11 @@ The solver works in three stages.
    when its energy is below ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting,
    :func:`chain_accepts`), and a configuration of zero energy is polished: it beats the chain's
    best.  A chain goes back to
-   its best after ``CHAIN_PATIENCE`` hops that do not lower its energy.  The earlier hops, from
-   the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
+   its best after ``CHAIN_PATIENCE`` hops that do not lower its energy.  Then, on S^2, the same
+   again from symmetric starts (unions of orbits of the icosahedral, octahedral and
+   tetrahedral rotation groups, ``SYMMETRIC_STARTS``) with a generator of their own: their
+   relaxed packings and ``SYMMETRIC_CHAINS`` chains from the best of them.  The earlier hops,
+   from the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
 2. **LP polish** (:func:`polish`).  The max-min problem is nonsmooth, and an energy (or any
    smoothing) stops short of the optimum.  We solve it exactly by sequential linear
    programming: move each point in its tangent plane, ``x_i <- normalize(x_i + B_i u_i)``, and
@@ -580,25 +582,29 @@ FEASIBLE_ENERGY = 1e-14
 TARGET_STEP = 1e-6
 
 
-#: On S^2 (``d = 3``, 12 <= N <= ``SYMMETRIC_MAX_N``) the search can add starts that are unions
-#: of orbits of rotation groups, in the order given (``symmetric_starts``, e.g. ``("icosahedral",
-#: "icosahedral", "octahedral", "tetrahedral")``; :func:`numerics.symmetric_starts.symmetric_start`),
-#: before the uniform random ones.  Many best known packings are (nearly) unions of orbits, and
-#: alone one icosahedral start reaches the best known N = 120 (two generic orbits) in 3 s.  The
-#: default search has none, because in the whole search they did not pay: with those four added
-#: (seed 0, N = 2..130) 117 of 129 best known packings were reached against 115 (gained 76, 102,
-#: 103, 110, 111, 118, 120, 121; lost 86, 93, 109, 115, 116, 122; smaller gap at 11 N, larger at
-#: 10), and on seeds 1-2 (N = 46, 52, ..., 130) 25 of 30 against 27 (smaller at 5 runs, larger at
-#: 5); two icosahedral starts alone reached 23.  The comparison is not paired start by start:
-#: the symmetric starts draw from the same generator, so the random starts after them differ
-#: too, and part of the gains and losses at single N is seed noise.  One possible reason for
-#: the losses: as the best starts, the symmetric ones take the chains from the random ones.
-SYMMETRIC_STARTS: tuple = ()
+#: On S^2 (``d = 3``, 12 <= N <= ``SYMMETRIC_MAX_N``), after the chains from the random starts,
+#: the search makes starts that are unions of orbits of rotation groups, in the order given
+#: (:func:`numerics.symmetric_starts.symmetric_start`), and runs ``SYMMETRIC_CHAINS`` more
+#: chains from the best of them, each with one random chain's share of the hops.  They draw
+#: from their own generator (``SYMMETRIC_STREAM``), so everything before them is the search
+#: without them, bit for bit: they can only add packings, at the cost of their time.  Many
+#: best known packings are (nearly) unions of orbits, and alone one icosahedral start reaches
+#: the best known N = 120 (two generic orbits) in 3 s.  Measured at seed 0 on the 14 N that the
+#: search without them missed (76, 85, 90, 102, 103, 110, 111, 118-121, 125, 127, 128), these
+#: four starts and one chain reached 102, 103, 110, 111 and 120, in 4.4 to 8.8 s more per N;
+#: a second chain reached none more and cost about 5 s more.  Before, the symmetric starts
+#: were the first starts and competed with the random ones for the chains: that gained 8 of
+#: the 14 and lost 6 others at seed 0, and lost 2 of 30 on seeds 1-2 (N = 46, 52, ..., 130).
+SYMMETRIC_STARTS: tuple = ("icosahedral", "icosahedral", "octahedral", "tetrahedral")
 #: Symmetric starts are made only up to this N.  Beyond, the exact ties of a union of orbits
-#: whose relaxation a budget cut short make the active-set Newton slow (with all four starts, a
-#: search within a budget of 2 s ran 2.0 s at N = 300, 7.2 s at N = 1000 and 47 s at
-#: N = 2000), and the frontier measured here ends at N = 130.
+#: whose relaxation a budget cut short make the active-set Newton slow (when the four starts
+#: came first, a search within a budget of 2 s ran 2.0 s at N = 300, 7.2 s at N = 1000 and
+#: 47 s at N = 2000), and the frontier measured here ends at N = 130.
 SYMMETRIC_MAX_N = 300
+#: Chains from the best symmetric starts, each with one random chain's share of the hops.
+SYMMETRIC_CHAINS = 1
+#: The symmetric starts and chains draw from ``default_rng((seed, SYMMETRIC_STREAM))``.
+SYMMETRIC_STREAM = 1
 
 
 def _takes_symmetric_starts(n: int, d: int) -> bool:
@@ -606,14 +612,11 @@ def _takes_symmetric_starts(n: int, d: int) -> bool:
     return d == 3 and 12 <= n <= SYMMETRIC_MAX_N
 
 
-def default_attempts(n: int, d: int, hop_energy: str | None = None,
-                     symmetric_starts: tuple | None = None) -> tuple[int, int]:
-    """``(starts, hops)`` of the default search.  Of the attempts
+def default_attempts(n: int, d: int, hop_energy: str | None = None) -> tuple[int, int]:
+    """``(starts, hops)`` of the default search from random starts.  Of the attempts
     ``ATTEMPT_WORK / (n (d - 1))^1.5`` clipped to ``[ATTEMPTS_MIN, ATTEMPTS_MAX]``, the starts
     are a quarter with Riesz hops (at least 2), and a twelfth with the overlap chains (at least
-    2, and at least ``CHAINS`` where a quarter of the attempts affords them), plus the symmetric
-    starts on S^2 for ``12 <= n <= SYMMETRIC_MAX_N`` (``symmetric_starts``, None for
-    ``SYMMETRIC_STARTS``); the overlap hops
+    2, and at least ``CHAINS`` where a quarter of the attempts affords them); the overlap hops
     are ``HOP_WORK / (n (d - 1))`` (at most ``HOPS_MAX``); with Riesz hops
     (``hop_energy="riesz"``; None is ``DEFAULT_HOP_ENERGY``) the hops are the rest of the
     attempts."""
@@ -626,8 +629,6 @@ def default_attempts(n: int, d: int, hop_energy: str | None = None,
     # a start for each of the CHAINS chains where a quarter of the attempts affords them (not
     # for E8, where a start takes 13 s)
     starts = max(2, min(CHAINS, total // 4), total // 12)
-    if _takes_symmetric_starts(n, d):  # the symmetric starts come on top of these
-        starts += len(SYMMETRIC_STARTS if symmetric_starts is None else symmetric_starts)
     return starts, int(min(HOPS_MAX, max(1, HOP_WORK / (n * (d - 1)))))
 
 
@@ -675,10 +676,11 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   hops: int | None = None, schedule=None,
                   polish_time: float | None = None, progress=None, moves: tuple = MOVES,
                   hop_energy: str | None = None, chains: int | None = None,
-                  target_step: float = TARGET_STEP, symmetric_starts: tuple | None = None) -> TammesResult:
+                  target_step: float = TARGET_STEP, symmetric_starts: tuple | None = None,
+                  symmetric_chains: int | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
-    ``restarts``: number of starts, the symmetric ones included (default:
+    ``restarts``: number of random starts (default:
     :func:`default_attempts`; with a ``budget`` and no ``restarts``, starts continue until half
     the budget is spent).  ``budget``: seconds for the whole
     search; what the starts leave goes to basin hopping from the best configuration.
@@ -695,9 +697,14 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     energy), or None for ``DEFAULT_HOP_ENERGY``.  ``chains``: the
     number of overlap chains (default ``CHAINS``; from the best starts, at most one per start).
     ``target_step``: a chain's target angle relative to its best, minus one (``TARGET_STEP``).
-    ``symmetric_starts``: the rotation groups of the first starts on S^2 (names of
-    :data:`numerics.symmetric_starts.GROUPS`; None is ``SYMMETRIC_STARTS``, ``()`` none); used
-    only where ``d = 3`` and ``12 <= n <= SYMMETRIC_MAX_N``, ignored elsewhere.
+    ``symmetric_starts``: the rotation groups of the symmetric starts on S^2, made after the
+    random chains from their own generator (names of :data:`numerics.symmetric_starts.GROUPS`;
+    None is ``SYMMETRIC_STARTS``, ``()`` none); used only with the overlap hops, where ``d = 3``
+    and ``12 <= n <= SYMMETRIC_MAX_N``, ignored elsewhere; within a budget they get only the
+    time the random chains leave (none unless ``hops`` ran out first).  ``symmetric_chains``:
+    chains from the best symmetric starts, each with one random chain's share of the hops
+    (None is ``SYMMETRIC_CHAINS``; 0 keeps the symmetric starts' packings only).  ``restarts``
+    and ``hops`` count the random starts and hops; the result's counts include the symmetric ones.
     ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
     bounds it, so results do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start
@@ -721,10 +728,12 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             or not all(isinstance(g, str) and g in GROUPS for g in symmetric_starts)):
         raise ValueError(f"symmetric_starts must be a tuple of names from {sorted(GROUPS)}, "
                          f"got {symmetric_starts!r}")
-    for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains)):
+    for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains),
+                        ("symmetric_chains", symmetric_chains)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                  or value < (0 if name == "hops" else 1)):
-            raise ValueError(f"{name} must be a {'non-negative' if name == 'hops' else 'positive'} integer, "
+                                  or value < (0 if name in ("hops", "symmetric_chains") else 1)):
+            kind = "non-negative" if name in ("hops", "symmetric_chains") else "positive"
+            raise ValueError(f"{name} must be a {kind} integer, "
                              f"got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -741,7 +750,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         left = max(0.0, deadline - time.perf_counter())
         return left if polish_time is None else min(polish_time, left)
 
-    default_starts, default_hops = default_attempts(n, d, hop_energy, symmetric_starts)
+    default_starts, default_hops = default_attempts(n, d, hop_energy)
     max_starts = (default_starts if budget is None else 10**9) if restarts is None else int(restarts)
     best, best_a = None, -1.0
     history = []
@@ -772,17 +781,17 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     while starts < max_starts and not reached():
         if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
             break
-        symmetric = _takes_symmetric_starts(n, d) and starts < len(symmetric_starts)
-        x = symmetric_start(n, rng, symmetric_starts[starts]) if symmetric else random_sphere(n, d, rng)
-        y = _relax_schedule(x, _schedule(starts, d, schedule, n), deadline)
+        y = _relax_schedule(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), deadline)
         y = _finish(y, time_limit=polish_limit())
         pool.append((consider(y), y))
         starts += 1
         if progress:
             progress("starts", starts, None if budget is not None and restarts is None else max_starts, best_a)
+    hops_planned = max_hops  # grows by the symmetric chains' shares when they begin
+
     def hop_report():
         if progress:
-            progress("hops", n_hops, None if budget is not None and hops is None else max_hops, best_a)
+            progress("hops", n_hops, None if budget is not None and hops is None else hops_planned, best_a)
 
     def stop_reason() -> str:
         """Why the hops end now: "" while none of the limits holds."""
@@ -810,22 +819,15 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     # target angle just above the chain's best; a zero-energy configuration is a better packing
     # (polished at once).  Each chain starts from its own start, the best ``CHAINS`` of them:
     # one chain sinks into the funnel of its first packing, and several see more of the landscape.
-    pool.sort(key=lambda p: -p[0])
-    k = min(CHAINS if chains is None else chains, len(pool))
-    t_chains = elapsed()
-    ran = early = 0  # chains run, and those that stopped early (no progress in their patience)
-    for c in range(k):
-        share = max_hops // k + (c < max_hops % k)
-        if share == 0 or not hops_left():
-            break
-        patience = max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
-        until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
-        own_a, own = pool[c]
+    def run_chain(own_a, own, share, patience, until, rng, hop_limit):
+        """One overlap chain from the packing ``own``; returns whether it stopped early."""
+        nonlocal n_hops
         done = since_best = stalled = 0
         # where the chain returns to: relaxed once per packing
         home = _restart_chain(own, own_a, target_step)
         cos_t, chain, energy = home
-        while (hops_left() and done < share and (until is None or elapsed() < until)
+        while (not reached() and (budget is None or elapsed() < budget) and n_hops < hop_limit
+               and done < share and (until is None or elapsed() < until)
                and (patience is None or since_best < patience)):
             n_hops += 1
             done += 1
@@ -847,8 +849,44 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                     stalled = 0
                     cos_t, chain, energy = home
             hop_report()
+        return patience is not None and since_best >= patience
+
+    pool.sort(key=lambda p: -p[0])
+    k = min(CHAINS if chains is None else chains, len(pool))
+    t_chains = elapsed()
+    ran = early = 0  # chains run, and those that stopped early (no progress in their patience)
+    patience = None
+    for c in range(k):
+        share = max_hops // k + (c < max_hops % k)
+        if share == 0 or not hops_left():
+            break
+        patience = max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
+        until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
+        early += run_chain(*pool[c], share, patience, until, rng, max_hops)
         ran += 1
-        early += patience is not None and since_best >= patience
+    # the symmetric starts and their chains come after the random ones, from their own
+    # generator, so that everything before them is the search without them, bit for bit
+    if (_takes_symmetric_starts(n, d) and symmetric_starts and not reached()
+            and (budget is None or elapsed() < budget)):
+        srng = np.random.default_rng((seed, SYMMETRIC_STREAM))
+        spool = []
+        for i, group in enumerate(symmetric_starts):
+            y = _relax_schedule(symmetric_start(n, srng, group), _schedule(i, d, schedule, n), deadline)
+            y = _finish(y, time_limit=polish_limit())
+            spool.append((consider(y), y))
+            starts += 1
+            if progress:
+                progress("starts", starts, None, best_a)
+            if reached() or (budget is not None and elapsed() >= budget):
+                break
+        spool.sort(key=lambda p: -p[0])
+        share = max_hops // max(k, 1)  # one random chain's share each
+        k_s = min(SYMMETRIC_CHAINS if symmetric_chains is None else symmetric_chains, len(spool))
+        hops_planned = n_hops + k_s * share
+        for c in range(k_s if share else 0):
+            p = max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
+            early += run_chain(*spool[c], share, p, None, srng, n_hops + share)
+            ran += 1
     reason = stop_reason()
     if reason in ("", "hops"):
         # "no progress in K hops" when every chain stopped early, "hops" when one used its share
@@ -858,11 +896,13 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
 
 def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
            budget: float | None = None, hops: int | None = None, moves: tuple = MOVES,
-           hop_energy: str | None = None, symmetric_starts: tuple | None = None) -> np.ndarray:
+           hop_energy: str | None = None, symmetric_starts: tuple | None = None,
+           symmetric_chains: int | None = None) -> np.ndarray:
     """``(n, d)`` unit vectors maximizing the smallest pairwise angle (best found).
 
     Multi-start Riesz relaxation + basin hopping, then exact LP / active-set polish; see
     :func:`tammes_search` for the arguments and :func:`min_angle_deg` to measure the result.
     """
     return tammes_search(n, d, seed=seed, restarts=restarts, budget=budget, hops=hops, moves=moves,
-                         hop_energy=hop_energy, symmetric_starts=symmetric_starts).points
+                         hop_energy=hop_energy, symmetric_starts=symmetric_starts,
+                         symmetric_chains=symmetric_chains).points

@@ -146,12 +146,13 @@ SYM = ("icosahedral", "icosahedral", "octahedral", "tetrahedral")
 
 @pytest.mark.parametrize("n,d,groups,expected", [
     (40, 3, SYM, list(SYM)),
-    (40, 3, None, []),                             # the default search has none
+    (40, 3, None, list(SYM)),                      # the default search's
+    (40, 3, (), []),
     (11, 3, SYM, []),                              # no orbit fits
     (tammes_module.SYMMETRIC_MAX_N + 1, 3, SYM, []),
     (24, 4, SYM, []),                              # S^3: random starts only
 ])
-def test_search_takes_its_first_starts_from_the_groups(monkeypatch, n, d, groups, expected):
+def test_search_takes_its_symmetric_starts_from_the_groups(monkeypatch, n, d, groups, expected):
     calls = []
 
     def recording(n_, rng, group):
@@ -159,10 +160,10 @@ def test_search_takes_its_first_starts_from_the_groups(monkeypatch, n, d, groups
         return symmetric_start(n_, rng, group)
 
     monkeypatch.setattr(tammes_module, "symmetric_start", recording)
-    restarts = len(SYM) + 1 if expected else 1  # enough to see every group, where any is used
-    tammes_module.tammes_search(n, d, seed=0, restarts=restarts, hops=0, schedule=(3.0,), polish_time=1.0,
-                                symmetric_starts=groups)
+    res = tammes_module.tammes_search(n, d, seed=0, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0,
+                                      symmetric_starts=groups)
     assert calls == expected
+    assert res.starts == 1 + len(expected)  # counted with the random start
 
 
 def test_one_icosahedral_start_reaches_the_best_known_120_where_a_random_one_does_not():
@@ -175,18 +176,57 @@ def test_one_icosahedral_start_reaches_the_best_known_120_where_a_random_one_doe
     assert best - b.angle_deg > 1e-3
 
 
-def test_default_starts_on_the_two_sphere_add_the_symmetric_ones():
-    from numerics.tammes import SYMMETRIC_MAX_N, default_attempts
+def test_the_symmetric_phase_leaves_the_random_phase_as_it_was():
+    """The symmetric starts draw from their own generator after the random chains: the search
+    with them improves on the search without them only after it, with the same packings
+    before, and adds their starts and one random chain's share of hops per symmetric chain."""
+    kw = dict(seed=3, restarts=3, hops=24, chains=2)
+    without = tammes_module.tammes_search(40, 3, symmetric_starts=(), **kw)
+    with_ = tammes_module.tammes_search(40, 3, symmetric_starts=SYM, symmetric_chains=1, **kw)
+    angles = [a for _, a in with_.history]
+    assert angles[:len(without.history)] == [a for _, a in without.history]
+    assert with_.angle_deg >= without.angle_deg
+    assert with_.starts == without.starts + len(SYM)
+    assert with_.hops == without.hops + 24 // 2
+    none = tammes_module.tammes_search(40, 3, symmetric_starts=SYM, symmetric_chains=0, **kw)
+    assert none.hops == without.hops and none.starts == with_.starts
 
-    assert tammes_module.SYMMETRIC_STARTS == ()  # they did not pay in the bench's ablation
-    for n in (12, 60, 130, SYMMETRIC_MAX_N):
-        with_, without = default_attempts(n, 3, symmetric_starts=SYM), default_attempts(n, 3)
-        assert with_[0] == without[0] + len(SYM) and with_[1] == without[1]
-    for n, d in ((11, 3), (SYMMETRIC_MAX_N + 1, 3), (120, 4), (240, 8)):
-        assert default_attempts(n, d, symmetric_starts=SYM) == default_attempts(n, d)
+
+def test_the_symmetric_starts_do_not_touch_the_random_generator(monkeypatch):
+    """The generator handed to the symmetric starts is not the search's: it is seeded by
+    ``(seed, SYMMETRIC_STREAM)``."""
+    seen = []
+
+    def recording(n_, rng, group):
+        seen.append(rng)
+        return symmetric_start(n_, rng, group)
+
+    monkeypatch.setattr(tammes_module, "symmetric_start", recording)
+    tammes_module.tammes_search(40, 3, seed=7, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0)
+    expected = np.random.default_rng((7, tammes_module.SYMMETRIC_STREAM))
+    assert len({id(r) for r in seen}) == 1
+    # the same stream: after the same draws, the same next number
+    for group in tammes_module.SYMMETRIC_STARTS:
+        symmetric_start(40, expected, group)
+    assert seen[0].random() == expected.random()
+
+
+def test_default_search_adds_the_symmetric_phase_on_the_two_sphere_only():
+    from numerics.tammes import SYMMETRIC_MAX_N, _takes_symmetric_starts
+
+    assert tammes_module.SYMMETRIC_STARTS == SYM  # they paid in the bench's frontier and ablation
+    assert tammes_module.SYMMETRIC_CHAINS == 1
+    assert [n for n in range(1, 400) if _takes_symmetric_starts(n, 3)] == list(range(12, SYMMETRIC_MAX_N + 1))
+    assert not any(_takes_symmetric_starts(n, d) for n in (24, 120, 240) for d in (2, 4, 8))
 
 
 @pytest.mark.parametrize("bad", [("dodecagonal",), "icosahedral", 3, ([1],)])
 def test_bad_symmetric_starts_are_rejected(bad):
     with pytest.raises(ValueError, match="symmetric_starts"):
         tammes_module.tammes_search(20, 3, symmetric_starts=bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.0, True, "1"])
+def test_bad_symmetric_chains_are_rejected(bad):
+    with pytest.raises(ValueError, match="symmetric_chains"):
+        tammes_module.tammes_search(20, 3, symmetric_chains=bad)
