@@ -30,12 +30,15 @@ its default settings (seed 0, no budget) against the best known packings (Sloane
 Smith, ``numerics/data/tammes_s2_best_known.tsv``): the gap, the seconds to first reach the best
 known angle (within 1e-5 degrees), the whole run's seconds, and the residual of the KKT
 certificate (``numerics.tammes_certificate``).  The summary counts the N reached and gives the
-median and largest run time.
+median and largest run time.  ``--seed S`` runs seed S into ``frontier_seedS``, ``--variant V``
+an entry of ``VARIANTS`` into ``frontier_V``; ``frontier_no-symmetric`` holds the search without
+the symmetric phase (measured when it was the default, see its note).
 
 Prints a table and writes ``bench/results/tammes.json`` (each part keeps the other's results).
 The reference tables are only read here, to grade: the solver never sees them.
 
-Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|all] [--nmax 130] [--scale 1.0]``
+Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|all] [--nmin 2] [--nmax 130]
+[--seed 0] [--variant V] [--scale 1.0]``
 """
 
 from __future__ import annotations
@@ -127,10 +130,12 @@ def generic_riemannian(n: int, d: int, budget: float, seed: int) -> tuple[float,
 REACH_TOL_DEG = 1e-5
 
 
-def frontier(nmin: int, nmax: int, out: Path | None = None, variant: str | None = None) -> dict:
+def frontier(nmin: int, nmax: int, out: Path | None = None, variant: str | None = None,
+             seed: int = 0) -> dict:
     """Default settings (or the ``VARIANTS`` entry ``variant``) against the best known packings,
-    one row per N, seed 0; with ``out``, each row is merged into its ``frontier`` (a variant's
-    into ``frontier_VARIANT``) as soon as it is measured (so a long run can be resumed with
+    one row per N, seed 0 (or ``seed``); with ``out``, each row is merged into its ``frontier``
+    (a variant's into ``frontier_VARIANT``, another seed's into ``frontier_seedS`` or
+    ``frontier_VARIANT_seedS``) as soon as it is measured (so a long run can be resumed with
     ``--nmin``)."""
     from numerics.reference import best_known_tammes_s2
     from numerics.tammes_certificate import certify
@@ -140,7 +145,7 @@ def frontier(nmin: int, nmax: int, out: Path | None = None, variant: str | None 
     print(f"{'N':>4} {'ours deg':>14} {'best known':>12} {'gap deg':>10} {'t reach s':>9} {'run s':>7} "
           f"{'contacts':>8} {'residual':>9}  certificate")
     for n in range(nmin, nmax + 1):
-        res = tammes_search(n, 3, seed=0) if variant is None else _run_variant(n, 0, variant)
+        res = tammes_search(n, 3, seed=seed) if variant is None else _run_variant(n, seed, variant)
         cert = certify(res.points)
         ref = best.get(n)
         gap = None if ref is None else ref - res.angle_deg
@@ -152,15 +157,15 @@ def frontier(nmin: int, nmax: int, out: Path | None = None, variant: str | None 
                "certificate_residual": cert.residual, "kkt": cert.kkt, "strict_local_max": cert.strict_local_max}
         rows.append(row)
         if out is not None:
-            _merge_frontier(out, rows, variant)
+            _merge_frontier(out, rows, variant, seed)
         print(f"{n:>4} {res.angle_deg:>14.9f} {ref if ref is not None else float('nan'):>12.7f} "
               f"{gap if gap is not None else float('nan'):>10.2e} "
               f"{reach if reach is not None else float('nan'):>9.2f} {res.seconds:>7.2f} {len(cert.contacts):>8} "
               f"{cert.residual:>9.1e}  {'strict local max' if cert.strict_local_max else 'KKT' if cert.kkt else 'NOT KKT'}",
               flush=True)
     if out is not None:
-        return _merge_frontier(out, rows, variant)
-    return {"summary": _frontier_summary(rows, variant), "rows": rows}
+        return _merge_frontier(out, rows, variant, seed)
+    return {"summary": _frontier_summary(rows, variant, seed), "rows": rows}
 
 
 def _merge_part(out: Path, part: str | None, rows: list, key, summarize, keep=lambda section: True) -> dict:
@@ -191,20 +196,20 @@ def _write_part(out: Path, part: str, value):
     return value
 
 
-def _merge_frontier(out: Path, rows: list, variant: str | None = None) -> dict:
-    """Merge ``rows`` into the ``frontier`` of ``out`` (``frontier_VARIANT`` for a variant) by N,
-    recompute its summary, write it."""
-    part = "frontier" if variant is None else f"frontier_{variant}"
-    return _merge_part(out, part, rows, lambda r: r["N"], lambda rs: _frontier_summary(rs, variant))
+def _merge_frontier(out: Path, rows: list, variant: str | None = None, seed: int = 0) -> dict:
+    """Merge ``rows`` into the ``frontier`` of ``out`` (``frontier_VARIANT`` for a variant,
+    ``..._seedS`` for a seed other than 0) by N, recompute its summary, write it."""
+    part = "frontier" + ("" if variant is None else f"_{variant}") + ("" if seed == 0 else f"_seed{seed}")
+    return _merge_part(out, part, rows, lambda r: r["N"], lambda rs: _frontier_summary(rs, variant, seed))
 
 
-def _frontier_summary(rows: list, variant: str | None = None) -> dict:
+def _frontier_summary(rows: list, variant: str | None = None, seed: int = 0) -> dict:
     from numerics.reference import best_known_source
 
     secs = [r["seconds"] for r in rows]
     return {
-        "solver": ("numerics.tammes.tammes_search(n, 3, seed=0) with default settings" if variant is None
-                   else f"numerics.tammes.tammes_search(n, 3, seed=0, **VARIANTS[{variant!r}])"),
+        "solver": (f"numerics.tammes.tammes_search(n, 3, seed={seed}) with default settings" if variant is None
+                   else f"numerics.tammes.tammes_search(n, 3, seed={seed}, **VARIANTS[{variant!r}])"),
         "reference": best_known_source(), "reach_tol_deg": REACH_TOL_DEG,
         "reached": sum(r["reached"] for r in rows), "total": len(rows),
         "not_reached": {r["N"]: r["gap_deg"] for r in rows if not r["reached"]},
@@ -478,6 +483,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default="1,2", help="ablation: comma-separated seeds")
     ap.add_argument("--variants", default=",".join(VARIANTS), help="ablation: variants to run")
     ap.add_argument("--variant", default=None, help="frontier: run this entry of VARIANTS instead of the default")
+    ap.add_argument("--seed", type=int, default=0, help="frontier: the seed (0: the part 'frontier')")
     ap.add_argument("--nmin", type=int, default=2)
     ap.add_argument("--nmax", type=int, default=130)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every time budget")
@@ -497,7 +503,7 @@ def main(argv=None) -> int:
         print(json.dumps(summary, indent=1))
         return 0
     if args.part in ("frontier", "all"):
-        print(json.dumps(frontier(args.nmin, args.nmax, out, args.variant)["summary"], indent=1))
+        print(json.dumps(frontier(args.nmin, args.nmax, out, args.variant, args.seed)["summary"], indent=1))
         if args.part == "frontier":
             return 0
     summary = generic(args.nmin, args.nmax, args.scale, out)["summary"]

@@ -94,7 +94,8 @@ def adam_study(*, steps: int, draws: int, seed: int) -> dict:
 #: hop perturbs the best packing and relaxes a Riesz energy.
 VALIDATED_MOVES = ("jiggle", "throw")
 VALIDATED_HOP_ENERGY = "riesz"
-#: ... from uniform random starts only (symmetric starts, measured later, stay out of them).
+#: ... from uniform random starts only (symmetric starts, measured later, stay out of them;
+#: with Riesz hops the search makes none, so this only states it).
 VALIDATED_SYMMETRIC_STARTS = ()
 
 

@@ -7,8 +7,8 @@ angle between the N group points.
 
 The solver works in three stages.
 
-1. **Global search.** Starts uniform on the sphere are
-   relaxed by minimizing Riesz energies ``sum_{i<j} ||x_i - x_j||^{-s}``; the starts cycle
+1. **Global search.** Starts uniform on the sphere are relaxed by minimizing Riesz energies
+   ``sum_{i<j} ||x_i - x_j||^{-s}``; the starts cycle
    through a portfolio of exponent schedules (none: straight to the polish; ``s = d``;
    ``s = 1``; rising ``s``), because
    different families of optima have different basins (small ``s`` finds the 600-cell and
@@ -23,10 +23,11 @@ The solver works in three stages.
    when its energy is below ``1 + CHAIN_THRESHOLD`` times the chain's (threshold accepting,
    :func:`chain_accepts`), and a configuration of zero energy is polished: it beats the chain's
    best.  A chain goes back to
-   its best after ``CHAIN_PATIENCE`` hops that do not lower its energy.  Then, on S^2, the same
-   again from symmetric starts (unions of orbits of the icosahedral, octahedral and
-   tetrahedral rotation groups, ``SYMMETRIC_STARTS``) with a generator of their own: their
-   relaxed packings and ``SYMMETRIC_CHAINS`` chains from the best of them.  The earlier hops,
+   its best after ``CHAIN_PATIENCE`` hops that do not lower its energy.  Then, on S^2 for
+   12 <= N <= ``SYMMETRIC_MAX_N``, symmetric starts (unions of orbits of the icosahedral,
+   octahedral and tetrahedral rotation groups, ``SYMMETRIC_STARTS``), drawn from a generator
+   of their own, are relaxed and polished like the random ones, and ``SYMMETRIC_CHAINS``
+   chains run from the best of them, each with one random chain's share.  The earlier hops,
    from the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
 2. **LP polish** (:func:`polish`).  The max-min problem is nonsmooth, and an energy (or any
    smoothing) stops short of the optimum.  We solve it exactly by sequential linear
@@ -596,10 +597,11 @@ TARGET_STEP = 1e-6
 #: were the first starts and competed with the random ones for the chains: that gained 8 of
 #: the 14 and lost 6 others at seed 0, and lost 2 of 30 on seeds 1-2 (N = 46, 52, ..., 130).
 SYMMETRIC_STARTS: tuple = ("icosahedral", "icosahedral", "octahedral", "tetrahedral")
-#: Symmetric starts are made only up to this N.  Beyond, the exact ties of a union of orbits
-#: whose relaxation a budget cut short make the active-set Newton slow (when the four starts
-#: came first, a search within a budget of 2 s ran 2.0 s at N = 300, 7.2 s at N = 1000 and
-#: 47 s at N = 2000), and the frontier measured here ends at N = 130.
+#: Symmetric starts are made only up to this N: the frontier measured here ends at N = 130, and
+#: the exact ties of a union of orbits whose relaxation a budget cut short make the active-set
+#: Newton slow (when the four starts came first, a search within a budget of 2 s ran 2.0 s at
+#: N = 300, 7.2 s at N = 1000 and 47 s at N = 2000; within a budget they now come only when
+#: ``hops`` ran out before it).
 SYMMETRIC_MAX_N = 300
 #: Chains from the best symmetric starts, each with one random chain's share of the hops.
 SYMMETRIC_CHAINS = 1
@@ -686,9 +688,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     search; what the starts leave goes to basin hopping from the best configuration.
     ``target_deg``: stop as soon as this angle is reached (for benchmarks that measure the
     time to a known value; the solver itself never sees reference values otherwise).
-    ``hops``: number of basin-hopping steps, shared equally by the overlap chains (default:
-    :func:`default_attempts` without a budget, unlimited within one, where the chains share
-    the time left after the starts).
+    ``hops``: number of basin-hopping steps, shared equally by the random starts' overlap
+    chains (default: :func:`default_attempts` without a budget, unlimited within one, where the
+    chains share the time left after the starts).
     ``schedule``: a fixed tuple of Riesz exponents for every start instead of the portfolio.
     ``moves``: the basin-hopping moves to draw from, with equal probability: ``"jiggle"`` (every
     point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
@@ -773,6 +775,16 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             history.append((round(elapsed(), 4), a))
         return a
 
+    def take_start(x, k: int, into: list, total):
+        """Relax the start ``x`` with the ``k``-th schedule, polish it, keep it in ``into``."""
+        nonlocal starts
+        y = _relax_schedule(x, _schedule(k, d, schedule, n), deadline)
+        y = _finish(y, time_limit=polish_limit())
+        into.append((consider(y), y))
+        starts += 1
+        if progress:
+            progress("starts", starts, total, best_a)
+
     if n == 2:  # an antipodal pair is optimal in every dimension
         x = random_sphere(1, d, rng)
         consider(np.vstack([x, -x]))
@@ -781,13 +793,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     while starts < max_starts and not reached():
         if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
             break
-        y = _relax_schedule(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), deadline)
-        y = _finish(y, time_limit=polish_limit())
-        pool.append((consider(y), y))
-        starts += 1
-        if progress:
-            progress("starts", starts, None if budget is not None and restarts is None else max_starts, best_a)
-    hops_planned = max_hops  # grows by the symmetric chains' shares when they begin
+        take_start(random_sphere(n, d, rng), starts, pool,
+                   None if budget is not None and restarts is None else max_starts)
+    hops_planned = max_hops  # the progress total: set anew when the symmetric chains begin
 
     def hop_report():
         if progress:
@@ -819,19 +827,30 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     # target angle just above the chain's best; a zero-energy configuration is a better packing
     # (polished at once).  Each chain starts from its own start, the best ``CHAINS`` of them:
     # one chain sinks into the funnel of its first packing, and several see more of the landscape.
-    def run_chain(own_a, own, share, patience, until, rng, hop_limit):
-        """One overlap chain from the packing ``own``; returns whether it stopped early."""
+    def spent() -> bool:
+        """Whether the target is reached or the budget spent."""
+        return reached() or (budget is not None and elapsed() >= budget)
+
+    def chain_patience(share):
+        """Hops without a better packing of its own after which a chain of the default search
+        stops early (two thirds of its share, at least ``CHAIN_PATIENCE``); None: never."""
+        return max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
+
+    def run_chain(own_a, own, share, patience, until, chain_rng, hop_limit):
+        """One overlap chain from the packing ``own``, drawing its moves from ``chain_rng``;
+        returns whether it stopped early."""
         nonlocal n_hops
         done = since_best = stalled = 0
         # where the chain returns to: relaxed once per packing
         home = _restart_chain(own, own_a, target_step)
         cos_t, chain, energy = home
-        while (not reached() and (budget is None or elapsed() < budget) and n_hops < hop_limit
+        while (not spent() and n_hops < hop_limit
                and done < share and (until is None or elapsed() < until)
                and (patience is None or since_best < patience)):
             n_hops += 1
             done += 1
-            y = _perturb(chain, moves[int(rng.random() * len(moves))], math.radians(own_a), rng)
+            move = moves[int(chain_rng.random() * len(moves))]
+            y = _perturb(chain, move, math.radians(own_a), chain_rng)
             y, e = overlap_relax(y, cos_t)
             packing = _finish(y, time_limit=polish_limit()) if e < FEASIBLE_ENERGY else None
             a = -1.0 if packing is None else consider(packing)
@@ -860,32 +879,31 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         share = max_hops // k + (c < max_hops % k)
         if share == 0 or not hops_left():
             break
-        patience = max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
+        patience = chain_patience(share)
         until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
         early += run_chain(*pool[c], share, patience, until, rng, max_hops)
         ran += 1
     # the symmetric starts and their chains come after the random ones, from their own
-    # generator, so that everything before them is the search without them, bit for bit
-    if (_takes_symmetric_starts(n, d) and symmetric_starts and not reached()
-            and (budget is None or elapsed() < budget)):
+    # generator, so that everything before them is the search without them, bit for bit.  Within
+    # a budget the random chains share all of it, unless ``hops`` runs out first.
+    groups = tuple(symmetric_starts) if _takes_symmetric_starts(n, d) else ()
+    if groups and not spent() and (budget is None or hops is not None):
         srng = np.random.default_rng((seed, SYMMETRIC_STREAM))
+        planned = starts + len(groups)
         spool = []
-        for i, group in enumerate(symmetric_starts):
-            y = _relax_schedule(symmetric_start(n, srng, group), _schedule(i, d, schedule, n), deadline)
-            y = _finish(y, time_limit=polish_limit())
-            spool.append((consider(y), y))
-            starts += 1
-            if progress:
-                progress("starts", starts, None, best_a)
-            if reached() or (budget is not None and elapsed() >= budget):
+        for i, group in enumerate(groups):
+            if spent():
                 break
+            take_start(symmetric_start(n, srng, group), i, spool, None if budget is not None else planned)
         spool.sort(key=lambda p: -p[0])
-        share = max_hops // max(k, 1)  # one random chain's share each
+        share = max_hops // k  # one random chain's share for each symmetric chain
         k_s = min(SYMMETRIC_CHAINS if symmetric_chains is None else symmetric_chains, len(spool))
-        hops_planned = n_hops + k_s * share
+        hops_planned = n_hops + k_s * share  # the hops done and those of the symmetric chains
         for c in range(k_s if share else 0):
-            p = max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
-            early += run_chain(*spool[c], share, p, None, srng, n_hops + share)
+            if spent():
+                break
+            # the limit n_hops + share is the chain's share (the random chains' is max_hops)
+            early += run_chain(*spool[c], share, chain_patience(share), None, srng, n_hops + share)
             ran += 1
     reason = stop_reason()
     if reason in ("", "hops"):

@@ -192,7 +192,7 @@ def test_the_symmetric_phase_leaves_the_random_phase_as_it_was():
     assert none.hops == without.hops and none.starts == with_.starts
 
 
-def test_the_symmetric_starts_do_not_touch_the_random_generator(monkeypatch):
+def test_the_symmetric_starts_draw_from_their_own_stream(monkeypatch):
     """The generator handed to the symmetric starts is not the search's: it is seeded by
     ``(seed, SYMMETRIC_STREAM)``."""
     seen = []
@@ -211,13 +211,49 @@ def test_the_symmetric_starts_do_not_touch_the_random_generator(monkeypatch):
     assert seen[0].random() == expected.random()
 
 
-def test_default_search_adds_the_symmetric_phase_on_the_two_sphere_only():
+def test_symmetric_phase_defaults_and_range():
     from numerics.tammes import SYMMETRIC_MAX_N, _takes_symmetric_starts
 
     assert tammes_module.SYMMETRIC_STARTS == SYM  # they paid in the bench's frontier and ablation
     assert tammes_module.SYMMETRIC_CHAINS == 1
     assert [n for n in range(1, 400) if _takes_symmetric_starts(n, 3)] == list(range(12, SYMMETRIC_MAX_N + 1))
     assert not any(_takes_symmetric_starts(n, d) for n in (24, 120, 240) for d in (2, 4, 8))
+
+
+def test_the_symmetric_chain_moves_with_the_symmetric_stream(monkeypatch):
+    """The random chain perturbs with the search's generator, the symmetric chain with the one
+    its starts came from."""
+    starts_rng, moves_rng = [], []
+    real_perturb = tammes_module._perturb
+
+    def start_spy(n_, rng, group):
+        starts_rng.append(rng)
+        return symmetric_start(n_, rng, group)
+
+    def perturb_spy(y, move, best_rad, rng):
+        moves_rng.append(rng)
+        return real_perturb(y, move, best_rad, rng)
+
+    monkeypatch.setattr(tammes_module, "symmetric_start", start_spy)
+    monkeypatch.setattr(tammes_module, "_perturb", perturb_spy)
+    r = tammes_module.tammes_search(40, 3, seed=0, restarts=1, hops=3, chains=1, symmetric_chains=1)
+    assert r.hops == 6 and len(moves_rng) == 6
+    assert all(g is moves_rng[0] for g in moves_rng[:3])
+    assert all(g is starts_rng[0] for g in moves_rng[3:]) and moves_rng[0] is not starts_rng[0]
+
+
+def test_within_a_budget_the_symmetric_phase_comes_only_when_the_hops_ran_out(monkeypatch):
+    calls = []
+
+    def recording(n_, rng, group):
+        calls.append(group)
+        return symmetric_start(n_, rng, group)
+
+    monkeypatch.setattr(tammes_module, "symmetric_start", recording)
+    r = tammes_module.tammes_search(40, 3, seed=0, restarts=1, budget=1.0)  # the chains take it all
+    assert calls == [] and r.stopped == "budget"
+    tammes_module.tammes_search(40, 3, seed=0, restarts=1, hops=2, budget=60.0)
+    assert calls == list(SYM)
 
 
 @pytest.mark.parametrize("bad", [("dodecagonal",), "icosahedral", 3, ([1],)])
