@@ -171,13 +171,15 @@ def frontier(nmin: int, nmax: int, out: Path | None = None, variant: str | None 
 def _merge_part(out: Path, part: str | None, rows: list, key, summarize, keep=lambda section: True) -> dict:
     """Merge ``rows`` into ``part`` of ``out`` (None: the top level) by ``key(row)``, recompute
     its summary with ``summarize(all rows)``, write the file; returns the part.  The rows
-    already there are dropped when ``keep(part)`` is false."""
+    already there are dropped when ``keep(part)`` is false; a part's other keys (its ``note``)
+    are kept."""
     data = json.loads(out.read_text()) if out.exists() else {}
     section = data if part is None else data.get(part, {})
     merged = {key(r): r for r in (section.get("rows", []) if keep(section) else [])}
     merged.update({key(r): r for r in rows})
     allrows = [merged[k] for k in sorted(merged)]
-    new = {"summary": summarize(allrows), "rows": allrows}
+    extra = {} if part is None else {k: v for k, v in section.items() if k not in ("summary", "rows")}
+    new = {**extra, "summary": summarize(allrows), "rows": allrows}
     if part is None:
         data.update(new)
     else:

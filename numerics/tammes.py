@@ -7,10 +7,9 @@ angle between the N group points.
 
 The solver works in three stages.
 
-1. **Global search.** Starts uniform on the sphere are relaxed by minimizing Riesz energies
-   ``sum_{i<j} ||x_i - x_j||^{-s}``; the starts cycle
-   through a portfolio of exponent schedules (none: straight to the polish; ``s = d``;
-   ``s = 1``; rising ``s``), because
+1. **Global search.** Random starts (uniform on the sphere) are relaxed by minimizing Riesz
+   energies ``sum_{i<j} ||x_i - x_j||^{-s}``; the starts cycle through a portfolio of exponent
+   schedules (none: straight to the polish; ``s = d``; ``s = 1``; rising ``s``), because
    different families of optima have different basins (small ``s`` finds the 600-cell and
    E8, which minimize every such energy; large ``s`` approaches the max-min problem).  Then
    basin hopping on the feasibility problem at a target just above a chain's best angle
@@ -682,9 +681,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   symmetric_chains: int | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
-    ``restarts``: number of random starts (default:
-    :func:`default_attempts`; with a ``budget`` and no ``restarts``, starts continue until half
-    the budget is spent).  ``budget``: seconds for the whole
+    ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
+    and no ``restarts``, starts continue until half the budget is spent).  ``budget``: seconds for the whole
     search; what the starts leave goes to basin hopping from the best configuration.
     ``target_deg``: stop as soon as this angle is reached (for benchmarks that measure the
     time to a known value; the solver itself never sees reference values otherwise).
@@ -828,8 +826,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     # (polished at once).  Each chain starts from its own start, the best ``CHAINS`` of them:
     # one chain sinks into the funnel of its first packing, and several see more of the landscape.
     def spent() -> bool:
-        """Whether the target is reached or the budget spent."""
-        return reached() or (budget is not None and elapsed() >= budget)
+        """Whether the target is reached or the budget spent (the limits other than the hops)."""
+        return stop_reason() in ("target", "budget")
 
     def chain_patience(share):
         """Hops without a better packing of its own after which a chain of the default search
