@@ -17,13 +17,13 @@ sizes, with its time and certificate.
 by side: median milliseconds, ratio, median end energy and feasible count.
 
 **The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search
-(overlap chains from random starts, then from symmetric starts) against the same without the
-symmetric phase, and, without the symmetric phase, one overlap chain with the same hops, the
-chains at the former target step (1e-4 instead of ``TARGET_STEP``), the chains with the former
-end of the overlap relaxation (2000 iterations, no stall rule), half as many hops again, and
-the Riesz hops, each with its default attempts, on every sixth N from 46 to 130 and other seeds
-than the frontier's: reached count, median gap and seconds for each, and the paired
-comparisons.
+(overlap chains from random starts, then from symmetric starts, then the fine chain) against the
+same without the fine chain, and without the symmetric phase too, and, without both, one
+overlap chain with the same hops, the chains at the former target step (1e-4 instead of
+``TARGET_STEP``), the chains with the former end of the overlap relaxation (2000 iterations, no
+stall rule), half as many hops again, and the Riesz hops, each with its default attempts, on
+every sixth N from 46 to 130 and other seeds than the frontier's: reached count, median gap and
+seconds for each, and the paired comparisons.
 
 **The frontier** (``--part frontier``): for every N, :func:`numerics.tammes.tammes_search` with
 its default settings (seed 0, no budget) against the best known packings (Sloane, Hardin and
@@ -32,13 +32,20 @@ known angle (within 1e-5 degrees), the whole run's seconds, and the residual of 
 certificate (``numerics.tammes_certificate``).  The summary counts the N reached and gives the
 median and largest run time.  ``--seed S`` runs seed S into ``frontier_seedS``, ``--variant V``
 an entry of ``VARIANTS`` into ``frontier_V``; ``frontier_no-symmetric`` holds the search without
-the symmetric phase (measured when it was the default, see its note).
+the symmetric phase, and ``frontier_no-fine`` (seed 0) and ``frontier_no-fine_seedS`` (seeds 1, 2)
+the search without the fine chain (each measured when it was the default, see their notes).
+
+**The hard N** (``--part hard [--seeds 3,4,5] [--ns N,...]``): the default search at more seeds on
+the N given, or by default those that some frontier seed missed or that the part already holds:
+one row per (N, seed).  The summary gives for each such N the seeds that reach the best known
+packing, over these seeds and the frontier parts' (a seed run here replaces that seed's
+frontier row), and the N that no seed reached.
 
 Prints a table and writes ``bench/results/tammes.json`` (each part keeps the other's results).
 The reference tables are only read here, to grade: the solver never sees them.
 
-Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|all] [--nmin 2] [--nmax 130]
-[--seed 0] [--variant V] [--scale 1.0]``
+Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|hard|all] [--nmin 2]
+[--nmax 130] [--seed 0] [--seeds S,...] [--ns N,...] [--variant V] [--scale 1.0]``
 """
 
 from __future__ import annotations
@@ -221,6 +228,82 @@ def _frontier_summary(rows: list, variant: str | None = None, seed: int = 0) -> 
     }
 
 
+#: The seeds of the hard part, beyond the frontier's (0, 1, 2).
+HARD_SEEDS = (3, 4, 5)
+
+
+def _frontier_seeds(data: dict) -> dict:
+    """``{seed: part}`` for the default search's frontier parts in ``data`` (``frontier``,
+    ``frontier_seedS``)."""
+    parts = {0: "frontier"} if "frontier" in data else {}
+    for name in data:
+        if name.startswith("frontier_seed") and name[len("frontier_seed"):].isdigit():
+            parts[int(name[len("frontier_seed"):])] = name
+    return parts
+
+
+def hard_ns(data: dict) -> list:
+    """The N that the default search missed at some seed of the frontier parts in ``data``, and
+    those the part ``hard`` already holds."""
+    return sorted({r["N"] for part in _frontier_seeds(data).values()
+                   for r in data[part]["rows"] if not r["reached"]}
+                  | {r["N"] for r in data.get("hard", {}).get("rows", [])})
+
+
+def hard(out: Path, seeds=HARD_SEEDS, nmin: int = 2, nmax: int = 130, ns=None) -> dict:
+    """The default search at more seeds on the hard N (``ns``, or those some frontier seed
+    missed, read from ``out``; within ``nmin..nmax``): one row per (N, seed), merged into the
+    part ``hard`` as soon as it is measured.  The summary counts, for each hard N, the seeds that
+    reach the best known packing, over these seeds and the frontier's."""
+    from numerics.reference import best_known_tammes_s2
+
+    best = best_known_tammes_s2()
+    data = json.loads(out.read_text())
+    ns = [n for n in (hard_ns(data) if ns is None else ns) if nmin <= n <= nmax]
+    if not ns:
+        raise SystemExit(f"no frontier part in {out} misses an N in {nmin}..{nmax}: run --part frontier first")
+    rows = []
+    print(f"hard N: {ns}; seeds {list(seeds)}")
+    print(f"{'N':>4} {'seed':>4} {'ours deg':>14} {'gap deg':>10} {'run s':>7}")
+    for n in ns:
+        for seed in seeds:
+            res = tammes_search(n, 3, seed=seed)
+            gap = best[n] - res.angle_deg
+            rows.append({"N": n, "seed": seed, "ours_deg": res.angle_deg, "best_known_deg": best[n],
+                         "gap_deg": gap, "reached": gap <= REACH_TOL_DEG, "seconds": round(res.seconds, 3),
+                         "starts": res.starts, "hops": res.hops})
+            _merge_hard(out, rows)
+            print(f"{n:>4} {seed:>4} {res.angle_deg:>14.9f} {gap:>10.2e} {res.seconds:>7.2f}", flush=True)
+    return _merge_hard(out, rows)
+
+
+def _merge_hard(out: Path, rows: list) -> dict:
+    data = json.loads(out.read_text())
+    frontier_rows = {(r["N"], seed): r for seed, part in _frontier_seeds(data).items() for r in data[part]["rows"]}
+    return _merge_part(out, "hard", rows, lambda r: (r["N"], r["seed"]),
+                       lambda rs: _hard_summary(rs, frontier_rows))
+
+
+def _hard_summary(rows: list, frontier_rows: dict) -> dict:
+    """Per hard N: the seeds that reached the best known packing, of all seeds run (these rows
+    and the frontier's; a seed run here replaces the frontier's row), and the smallest gap; and
+    the totals."""
+    per_n = {}
+    for n in sorted({r["N"] for r in rows}):
+        own = {r["seed"]: r for r in rows if r["N"] == n}
+        runs = sorted(list(own.items()) + [(s, r) for (m, s), r in frontier_rows.items()
+                                           if m == n and s not in own], key=lambda sr: sr[0])
+        per_n[n] = {"seeds": [s for s, _ in runs], "reached_seeds": [s for s, r in runs if r["reached"]],
+                    "smallest_gap_deg": min(r["gap_deg"] for _, r in runs)}
+    return {"solver": "numerics.tammes.tammes_search(n, 3, seed=s) with default settings (seeds 0-2: the "
+                      "frontier parts' rows)",
+            "reach_tol_deg": REACH_TOL_DEG, "per_n": per_n,
+            "runs": sum(len(v["seeds"]) for v in per_n.values()),
+            "reached": sum(len(v["reached_seeds"]) for v in per_n.values()),
+            "never_reached": [n for n, v in per_n.items() if not v["reached_seeds"]],
+            "max_seconds": float(max(r["seconds"] for r in rows))}
+
+
 #: The famous optima beyond S^2 that the default search must reach: (name, N, d, angle).
 FAMOUS = (("24-cell", 24, 4, 60.0), ("600-cell", 120, 4, 36.0), ("E8 roots", 240, 8, 60.0))
 
@@ -310,16 +393,18 @@ ABLATION_NS = tuple(range(46, 131, 6))
 
 
 #: The ablation's variants: the default search ("overlap": overlap chains from the random
-#: starts, then the symmetric starts and their chain), the same without the symmetric phase
-#: ("no-symmetric", the former default), and, each without the symmetric phase so that they
-#: vary the random phase alone: one overlap chain with the same hops, the chains at the former
-#: target step (1e-4), the chains with the former end of the overlap relaxation (2000
-#: iterations, no stall rule), the Riesz hops (each with its default attempts), and the chains
-#: with half as many hops again (``HOP_WORK`` times 1.5).  A variant's ``"constants"`` sets module constants
+#: starts, then the symmetric starts and their chain, then the fine chain), the same without the
+#: fine chain ("no-fine", the former default), without the symmetric phase and the fine chain
+#: ("no-symmetric", the default before them), and, each without both so that they vary the
+#: random phase alone: one overlap chain with the same hops, the chains at the former target
+#: step (1e-4), the chains with the former end of the overlap relaxation (2000 iterations, no
+#: stall rule), the Riesz hops (each with its default attempts), and the chains with half as
+#: many hops again (``HOP_WORK`` times 1.5).  A variant's ``"constants"`` sets module constants
 #: (``"module.NAME"`` under ``numerics``) for its runs; the other keys are arguments of
 #: ``tammes_search``.
-_NO_SYM = {"hop_energy": "overlap", "symmetric_starts": ()}
+_NO_SYM = {"hop_energy": "overlap", "symmetric_starts": (), "fine_hops": 0}
 VARIANTS = {"overlap": {"hop_energy": "overlap"},
+            "no-fine": {"hop_energy": "overlap", "fine_hops": 0},
             "no-symmetric": dict(_NO_SYM),
             "overlap-1chain": {**_NO_SYM, "chains": 1},
             "overlap-step1e-4": {**_NO_SYM, "target_step": 1e-4},
@@ -327,9 +412,9 @@ VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "overlap-hops1.5": {**_NO_SYM, "constants": {"tammes.HOP_WORK": 375_000.0}},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
-VARIANT_PAIRS = (("overlap", "no-symmetric"), ("no-symmetric", "riesz"), ("no-symmetric", "overlap-1chain"),
-                 ("no-symmetric", "overlap-step1e-4"), ("no-symmetric", "overlap-2000iter"),
-                 ("overlap-hops1.5", "no-symmetric"))
+VARIANT_PAIRS = (("overlap", "no-fine"), ("no-fine", "no-symmetric"), ("no-symmetric", "riesz"),
+                 ("no-symmetric", "overlap-1chain"), ("no-symmetric", "overlap-step1e-4"),
+                 ("no-symmetric", "overlap-2000iter"), ("overlap-hops1.5", "no-symmetric"))
 
 
 def _run_variant(n: int, seed: int, variant: str):
@@ -480,12 +565,14 @@ def _merge_generic(out: Path, rows: list, scale: float) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "relax", "all"),
+    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "relax", "hard", "all"),
                     default="all")
-    ap.add_argument("--seeds", default="1,2", help="ablation: comma-separated seeds")
+    ap.add_argument("--seeds", default=None,
+                    help="ablation (default 1,2) and hard (default 3,4,5): comma-separated seeds")
     ap.add_argument("--variants", default=",".join(VARIANTS), help="ablation: variants to run")
     ap.add_argument("--variant", default=None, help="frontier: run this entry of VARIANTS instead of the default")
     ap.add_argument("--seed", type=int, default=0, help="frontier: the seed (0: the part 'frontier')")
+    ap.add_argument("--ns", default=None, help="hard: comma-separated N (default: those a frontier seed missed)")
     ap.add_argument("--nmin", type=int, default=2)
     ap.add_argument("--nmax", type=int, default=130)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every time budget")
@@ -500,8 +587,15 @@ def main(argv=None) -> int:
         relax(out)
         if args.part == "relax":
             return 0
+    if args.part == "hard":
+        seeds = HARD_SEEDS if args.seeds is None else tuple(int(v) for v in args.seeds.split(","))
+        ns = None if args.ns is None else [int(v) for v in args.ns.split(",")]
+        summary = hard(out, seeds, args.nmin, args.nmax, ns)["summary"]
+        print(json.dumps(summary, indent=1))
+        return 0
     if args.part == "ablation":
-        summary = ablation([int(v) for v in args.seeds.split(",")], args.variants.split(","), out)["summary"]
+        seeds = "1,2" if args.seeds is None else args.seeds
+        summary = ablation([int(v) for v in seeds.split(",")], args.variants.split(","), out)["summary"]
         print(json.dumps(summary, indent=1))
         return 0
     if args.part in ("frontier", "all"):

@@ -353,16 +353,72 @@ def test_overlap_chain_takes_rises_within_the_threshold_and_refuses_the_rest(mon
 
 
 def test_search_says_why_its_hops_ended():
-    from numerics.tammes import CHAINS, HOPS_MAX, SYMMETRIC_CHAINS
+    from numerics.tammes import CHAIN_PATIENCE, CHAINS, HOPS_MAX, SYMMETRIC_CHAINS
 
     # the icosahedron is optimal: no overlap chain beats it, and each stops after 2/3 of its
-    # share of the hops, the random starts' chains and the symmetric starts' chain alike
+    # share of the hops, the random starts' chains and the symmetric starts' chain alike; the
+    # fine chain after CHAIN_PATIENCE hops
     r = tammes_search(12, 3, seed=0, hop_energy="overlap")
     patience = 2 * (HOPS_MAX // CHAINS) // 3
-    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience and r.stopped == f"no progress in {patience} hops"
-    assert tammes_search(50, 3, seed=0, restarts=2, hops=3).stopped == "hops"
+    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + CHAIN_PATIENCE
+    assert r.stopped == f"no progress in {patience} hops"
+    assert tammes_search(12, 3, seed=0, fine_hops=0).hops == (CHAINS + SYMMETRIC_CHAINS) * patience
+    r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=())
+    assert r.stopped == "hops" and r.hops == 3  # explicit hops: no fine chain
     assert tammes_search(50, 3, seed=0, budget=2).stopped == "budget"
     assert tammes_search(8, 3, seed=0, target_deg=70.0).stopped == "target"
+
+
+def test_the_fine_chain_only_adds():
+    """The fine chain comes last, from its own generator: the search with it has the packings
+    of the search without it up to where it starts, and ``fine_hops`` more hops (its patience,
+    CHAIN_PATIENCE, is longer than these)."""
+    kw = dict(seed=3, restarts=3, hops=24, chains=2, symmetric_starts=())
+    without = tammes_search(40, 3, **kw)  # explicit hops: no fine chain by default
+    with_ = tammes_search(40, 3, fine_hops=10, **kw)
+    angles = [a for _, a in with_.history]
+    assert angles[:len(without.history)] == [a for _, a in without.history]
+    assert with_.angle_deg >= without.angle_deg
+    assert with_.hops == without.hops + 10 and with_.starts == without.starts
+
+
+def test_the_fine_chain_starts_from_the_best_at_the_fine_step(monkeypatch):
+    """Every chain restarts from a packing at ``1 + step`` times its angle: the chains at
+    TARGET_STEP, then the fine chain at FINE_STEP from the best packing the search had, with
+    moves drawn from ``default_rng((seed, FINE_STREAM))``."""
+    import numerics.tammes as tm
+
+    restarts, moves = [], []
+    real_restart, real_perturb = tm._restart_chain, tm._perturb
+
+    def restart_spy(packing, angle_deg, step=tm.TARGET_STEP):
+        restarts.append((angle_deg, step))
+        return real_restart(packing, angle_deg, step)
+
+    def perturb_spy(y, move, best_rad, rng):
+        moves.append((move, rng))
+        return real_perturb(y, move, best_rad, rng)
+
+    monkeypatch.setattr(tm, "_restart_chain", restart_spy)
+    monkeypatch.setattr(tm, "_perturb", perturb_spy)
+    kw = dict(seed=5, restarts=2, hops=4, chains=1, symmetric_starts=())
+    without = tm.tammes_search(40, 3, **kw)
+    n_restarts, n_moves = len(restarts), len(moves)
+    tm.tammes_search(40, 3, fine_hops=3, **kw)
+    mine, fine = restarts[n_restarts:], [(a, s) for a, s in restarts[n_restarts:] if s == tm.FINE_STEP]
+    assert all(s == tm.TARGET_STEP for _, s in mine[:len(mine) - len(fine)])
+    assert fine and fine[0][0] == without.angle_deg
+    search_moves, fine_moves = moves[n_moves:n_moves + 4], moves[n_moves + 4:]
+    assert len(fine_moves) == 3 and all(g is fine_moves[0][1] for _, g in fine_moves)
+    assert fine_moves[0][1] is not search_moves[0][1]
+    expected = np.random.default_rng((5, tm.FINE_STREAM))
+    assert fine_moves[0][0] == tm.MOVES[int(expected.random() * len(tm.MOVES))]
+
+
+@pytest.mark.parametrize("fine_hops", [-1, 1.5, True, "3"])
+def test_bad_fine_hops_are_rejected(fine_hops):
+    with pytest.raises(ValueError, match="fine_hops"):
+        tammes_search(50, 3, fine_hops=fine_hops)
 
 
 @pytest.mark.parametrize("chains", [0, -1, 1.5, True])
