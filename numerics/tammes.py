@@ -817,7 +817,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             break
         take_start(random_sphere(n, d, rng), starts, pool,
                    None if budget is not None and restarts is None else max_starts)
-    hops_planned = max_hops  # the progress total: set anew when the symmetric chains begin
+    hops_planned = max_hops  # the progress total: set anew when the symmetric and fine chains begin
 
     def hop_report():
         if progress:
