@@ -186,10 +186,14 @@ def _dot(a, b):
 
 @numba.njit(cache=True)
 def _axpy(a, x, y):
-    """``y += a x`` in place (array expressions would allocate a temporary each iteration)."""
-    for i in range(x.shape[0]):
-        for k in range(x.shape[1]):
-            y[i, k] += a * x[i, k]
+    """``y += a x`` in place (array expressions would allocate a temporary each iteration).
+    Over the flat rows (contiguous): one loop vectorizes, where a loop over the ``d`` columns
+    inside one over the rows did not; the two-loop recursion ran 25-35% faster (N = 100 and 125
+    on S^2), with the same result, element by element."""
+    x = x.reshape(x.size)  # a view: reshape refuses a non-contiguous array instead of copying
+    y = y.reshape(y.size)
+    for t in range(x.shape[0]):
+        y[t] += a * x[t]
 
 
 @numba.njit(cache=True)

@@ -611,18 +611,21 @@ SYMMETRIC_STREAM = 1
 #: Last, one chain from the best packing at the finer target step ``FINE_STEP``: the chains
 #: look only for packings better than their best by at least ``TARGET_STEP`` of its angle
 #: (2.5e-5 degrees at N = 73), so a neighbouring packing closer above than that is out of their
-#: sight, though well beyond the bench's 1e-5 degrees.  It stops after ``CHAIN_PATIENCE`` hops
-#: without a better packing, or after ``FINE_HOPS`` hops; it runs in the default search (no
-#: ``hops``, no ``budget``), from its own generator (``FINE_STREAM``), so it only adds.
-#: Measured on the runs that ended just short of the best known packing: N = 73 seed 4
-#: (1.6e-5 degrees short), 85 seed 2 (1.4e-5), 90 seed 4 (2.2e-5) and 127 seed 0 (5.4e-5): 40
-#: hops at 1e-7 reached 85 and 90 and brought 127 to 1.3e-5; 40 hops at 1e-8 reached 73 only.
-#: On the bench's hard N (19 N, seeds 0-5, ``bench/tammes.py --part hard``) the search with
-#: this chain reached 48 of 114 against 45, with a smaller gap at 23 runs and a larger at none,
-#: in a median 0.8 s more.  All 120 hops, without the patience stop, also reached 73 seed 4 and
-#: 127 seed 0 (3.7e-6), but cost 3.5 s more at N = 127, where the longest runs already are.
+#: sight, though well beyond the bench's 1e-5 degrees.  It makes ``FINE_HOPS`` hops, with no
+#: patience stop; it runs in the default search (no ``hops``, no ``budget``), from its own
+#: generator (``FINE_STREAM``), so it only adds.  Measured on the runs that ended just short of
+#: the best known packing: N = 73 seed 4 (1.6e-5 degrees short), 85 seed 2 (1.4e-5), 90 seed 4
+#: (2.2e-5) and 127 seed 0 (5.4e-5): 40 hops at 1e-7 reached 85 and 90 and brought 127 to
+#: 1.3e-5; 40 hops at 1e-8 reached 73 only.  On the bench's hard N (19 N, seeds 0-5,
+#: ``bench/tammes.py --part hard``), the search without this chain reached 45 of 114; with it,
+#: stopped after 40 hops without a better packing, 48; with all 120 hops, 52 (also 73 at seeds 2
+#: and 4, 109 at seed 5, 127 at seed 0; a smaller gap than with the patience stop at 17 runs,
+#: a larger at none).  The vectorized update of the relaxation's memory
+#: (``numerics.overlap._axpy``, the same result bit for bit) pays for the 80 more hops: per run
+#: the time changed by -4.8 to +3.9 s, median -0.5 s (35.6 s against 36.1 s); the longest run
+#: took 56.0 s (N = 127, seed 3; two bench processes on the two cores).
 FINE_STEP = 1e-7
-FINE_HOPS = 3 * CHAIN_PATIENCE
+FINE_HOPS = 120
 #: The fine chain draws from ``default_rng((seed, FINE_STREAM))``.
 FINE_STREAM = 2
 
@@ -723,8 +726,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     time the random chains leave (none unless ``hops`` ran out first).  ``symmetric_chains``:
     chains from the best symmetric starts, each with one random chain's share of the hops
     (None is ``SYMMETRIC_CHAINS``; 0 keeps the symmetric starts' packings only).  ``fine_hops``:
-    the most hops of the last chain, from the best packing at the finer step ``FINE_STEP`` (it
-    also stops after ``CHAIN_PATIENCE`` hops without a better packing); None is ``FINE_HOPS`` in
+    the hops of the last chain, from the best packing at the finer step ``FINE_STEP`` (it has no
+    patience stop: it runs all of them); None is ``FINE_HOPS`` in
     the default search (no ``hops``, no ``budget``) and 0 otherwise; it runs with the overlap
     hops only.  ``restarts`` and ``hops`` count the random starts and hops; the result's counts
     include the symmetric and fine ones.
@@ -932,7 +935,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     fine = (FINE_HOPS if hops is None and budget is None else 0) if fine_hops is None else fine_hops
     if fine and not spent():
         hops_planned = n_hops + fine
-        run_chain(best_a, best, fine, CHAIN_PATIENCE, None, np.random.default_rng((seed, FINE_STREAM)),
+        run_chain(best_a, best, fine, None, None, np.random.default_rng((seed, FINE_STREAM)),
                   n_hops + fine, FINE_STEP)
     reason = stop_reason()
     if reason in ("", "hops"):

@@ -60,6 +60,22 @@ def test_neighbour_list_gives_the_full_double_loop_bit_for_bit(n):
         assert np.array_equal(y, runs[0][0])
 
 
+def test_axpy_updates_in_place_as_the_nested_loop_does():
+    """The L-BFGS memory's update ``y += a x`` over the flat rows writes into the memory's slab
+    itself (a copy would leave the memory unchanged), with the nested loop's bits."""
+    from numerics.overlap import _axpy
+
+    rng = np.random.default_rng(0)
+    mem = rng.standard_normal((3, 17, 3))
+    x = rng.standard_normal((17, 3))
+    expected = mem.copy()
+    for i in range(17):
+        for k in range(3):
+            expected[1, i, k] += -0.37 * x[i, k]
+    _axpy(-0.37, x, mem[1])
+    assert np.array_equal(mem, expected)
+
+
 def test_reaches_zero_energy_at_a_feasible_target():
     """Jiggled icosahedra relax back to a packing at 60 degrees (the optimum is 63.43)."""
     ico = tammes(12, 3, seed=0)

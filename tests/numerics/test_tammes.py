@@ -353,14 +353,14 @@ def test_overlap_chain_takes_rises_within_the_threshold_and_refuses_the_rest(mon
 
 
 def test_search_says_why_its_hops_ended():
-    from numerics.tammes import CHAIN_PATIENCE, CHAINS, HOPS_MAX, SYMMETRIC_CHAINS
+    from numerics.tammes import CHAINS, FINE_HOPS, HOPS_MAX, SYMMETRIC_CHAINS
 
     # the icosahedron is optimal: no overlap chain beats it, and each stops after 2/3 of its
     # share of the hops, the random starts' chains and the symmetric starts' chain alike; the
-    # fine chain after CHAIN_PATIENCE hops
+    # fine chain, which has no patience stop, runs all its FINE_HOPS hops
     r = tammes_search(12, 3, seed=0, hop_energy="overlap")
     patience = 2 * (HOPS_MAX // CHAINS) // 3
-    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + CHAIN_PATIENCE
+    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + FINE_HOPS
     assert r.stopped == f"no progress in {patience} hops"
     assert tammes_search(12, 3, seed=0, fine_hops=0).hops == (CHAINS + SYMMETRIC_CHAINS) * patience
     r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=())
@@ -371,8 +371,7 @@ def test_search_says_why_its_hops_ended():
 
 def test_the_fine_chain_only_adds():
     """The fine chain comes last, from its own generator: the search with it has the packings
-    of the search without it up to where it starts, and ``fine_hops`` more hops (its patience,
-    CHAIN_PATIENCE, is longer than these)."""
+    of the search without it up to where it starts, and exactly ``fine_hops`` more hops."""
     kw = dict(seed=3, restarts=3, hops=24, chains=2, symmetric_starts=())
     without = tammes_search(40, 3, **kw)  # explicit hops: no fine chain by default
     with_ = tammes_search(40, 3, fine_hops=10, **kw)
