@@ -33,7 +33,9 @@ certificate (``numerics.tammes_certificate``).  The summary counts the N reached
 median and largest run time.  ``--seed S`` runs seed S into ``frontier_seedS``, ``--variant V``
 an entry of ``VARIANTS`` into ``frontier_V``; ``frontier_no-symmetric`` holds the search without
 the symmetric phase, and ``frontier_no-fine`` (seed 0) and ``frontier_no-fine_seedS`` (seeds 1, 2)
-the search without the fine chain (each measured when it was the default, see their notes).
+the search without the fine chain (each measured when it was the default, see their notes);
+``frontier_fine-patience`` and ``hard_fine-patience`` the former default whose fine chain stopped
+after 40 hops without a better packing (the same search bit for bit up to that stop).
 
 **The hard N** (``--part hard [--seeds 1,2,3,4,5] [--ns N,...]``): the default search at more seeds on
 the N given, or by default those that some frontier seed missed or that the part already holds:
