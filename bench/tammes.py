@@ -260,7 +260,7 @@ def hard(out: Path, seeds=HARD_SEEDS, nmin: int = 2, nmax: int = 130, ns=None) -
     from numerics.reference import best_known_tammes_s2
 
     best = best_known_tammes_s2()
-    data = json.loads(out.read_text())
+    data = json.loads(out.read_text()) if out.exists() else {}
     ns = [n for n in (hard_ns(data) if ns is None else ns) if nmin <= n <= nmax]
     if not ns:
         raise SystemExit(f"no frontier part in {out} misses an N in {nmin}..{nmax}: run --part frontier first")
@@ -280,7 +280,7 @@ def hard(out: Path, seeds=HARD_SEEDS, nmin: int = 2, nmax: int = 130, ns=None) -
 
 
 def _merge_hard(out: Path, rows: list) -> dict:
-    data = json.loads(out.read_text())
+    data = json.loads(out.read_text()) if out.exists() else {}
     frontier_rows = {(r["N"], seed): r for seed, part in _frontier_seeds(data).items() for r in data[part]["rows"]}
     return _merge_part(out, "hard", rows, lambda r: (r["N"], r["seed"]),
                        lambda rs: _hard_summary(rs, frontier_rows))

@@ -188,8 +188,9 @@ def _dot(a, b):
 def _axpy(a, x, y):
     """``y += a x`` in place (array expressions would allocate a temporary each iteration).
     Over the flat rows (contiguous): one loop vectorizes, where a loop over the ``d`` columns
-    inside one over the rows did not; the two-loop recursion ran 25-35% faster (N = 100 and 125
-    on S^2), with the same result, element by element."""
+    inside one over the rows did not; an L-BFGS iteration took 9.8 us against 13.2 at N = 100 and
+    12.2 against 16.3 at N = 125 on S^2 (the same jiggled packings, in one process), with the
+    same result, element by element."""
     x = x.reshape(x.size)  # a view: reshape refuses a non-contiguous array instead of copying
     y = y.reshape(y.size)
     for t in range(x.shape[0]):
