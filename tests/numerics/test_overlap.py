@@ -111,7 +111,8 @@ def test_median_end_energy_matches_scipy_on_hops():
     (Lower is allowed: the landscape is rough, and on 12 hops either median can win.)"""
     from numerics.tammes import _perturb
 
-    best = tammes(60, 3, seed=0, restarts=1, hops=0, symmetric_starts=())  # a random start's packing
+    # a random start's packing
+    best = tammes(60, 3, seed=0, restarts=1, hops=0, symmetric_starts=(), vacancy_starts=())
     a = math.radians(min_angle_deg(best))
     cos_t = math.cos(a * 1.0001)
     rng = np.random.default_rng(2)
@@ -129,7 +130,8 @@ def _hop_near_jamming():
     that L-BFGS approaches slowly."""
     from numerics.tammes import _perturb
 
-    best = tammes(60, 3, seed=0, restarts=1, hops=0, symmetric_starts=())  # a random start's packing
+    # a random start's packing
+    best = tammes(60, 3, seed=0, restarts=1, hops=0, symmetric_starts=(), vacancy_starts=())
     a = math.radians(min_angle_deg(best))
     return _perturb(best, "throw", a, np.random.default_rng(5)), math.cos(a * 1.000001)
 

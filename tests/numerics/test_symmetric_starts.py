@@ -161,7 +161,7 @@ def test_search_takes_its_symmetric_starts_from_the_groups(monkeypatch, n, d, gr
 
     monkeypatch.setattr(tammes_module, "symmetric_start", recording)
     res = tammes_module.tammes_search(n, d, seed=0, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0,
-                                      symmetric_starts=groups)
+                                      symmetric_starts=groups, vacancy_starts=())
     assert calls == expected
     assert res.starts == 1 + len(expected)  # counted with the random start
 
@@ -180,7 +180,7 @@ def test_the_symmetric_phase_leaves_the_random_phase_as_it_was():
     """The symmetric starts draw from their own generator after the random chains: the search
     with them improves on the search without them only after it, with the same packings
     before, and adds their starts and one random chain's share of hops per symmetric chain."""
-    kw = dict(seed=3, restarts=3, hops=24, chains=2)
+    kw = dict(seed=3, restarts=3, hops=24, chains=2, vacancy_starts=())
     without = tammes_module.tammes_search(40, 3, symmetric_starts=(), **kw)
     with_ = tammes_module.tammes_search(40, 3, symmetric_starts=SYM, symmetric_chains=1, **kw)
     angles = [a for _, a in with_.history]
@@ -202,7 +202,8 @@ def test_the_symmetric_starts_draw_from_their_own_stream(monkeypatch):
         return symmetric_start(n_, rng, group)
 
     monkeypatch.setattr(tammes_module, "symmetric_start", recording)
-    tammes_module.tammes_search(40, 3, seed=7, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0)
+    tammes_module.tammes_search(40, 3, seed=7, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0,
+                                vacancy_starts=())
     expected = np.random.default_rng((7, tammes_module.SYMMETRIC_STREAM))
     assert len({id(r) for r in seen}) == 1
     # the same stream: after the same draws, the same next number
@@ -236,7 +237,8 @@ def test_the_symmetric_chain_moves_with_the_symmetric_stream(monkeypatch):
 
     monkeypatch.setattr(tammes_module, "symmetric_start", start_spy)
     monkeypatch.setattr(tammes_module, "_perturb", perturb_spy)
-    r = tammes_module.tammes_search(40, 3, seed=0, restarts=1, hops=3, chains=1, symmetric_chains=1)
+    r = tammes_module.tammes_search(40, 3, seed=0, restarts=1, hops=3, chains=1, symmetric_chains=1,
+                                    vacancy_starts=())
     assert r.hops == 6 and len(moves_rng) == 6
     assert all(g is moves_rng[0] for g in moves_rng[:3])
     assert all(g is starts_rng[0] for g in moves_rng[3:]) and moves_rng[0] is not starts_rng[0]
@@ -253,7 +255,7 @@ def test_within_a_budget_the_symmetric_phase_comes_only_when_the_hops_ran_out(mo
     r = tammes_module.tammes_search(40, 3, seed=0, restarts=1, budget=1.0)  # the chains take it all
     assert calls == [] and r.stopped == "budget"
     tammes_module.tammes_search(40, 3, seed=0, restarts=1, hops=2, budget=60.0)
-    assert calls == list(SYM)
+    assert calls == list(SYM) + list(tammes_module.VACANCY_STARTS)  # the vacancy starts' own calls
 
 
 @pytest.mark.parametrize("bad", [("dodecagonal",), "icosahedral", 3, ([1],)])
@@ -266,3 +268,93 @@ def test_bad_symmetric_starts_are_rejected(bad):
 def test_bad_symmetric_chains_are_rejected(bad):
     with pytest.raises(ValueError, match="symmetric_chains"):
         tammes_module.tammes_search(20, 3, symmetric_chains=bad)
+
+
+# ---------------------------------------------------------------------------
+# the vacancy starts: the symmetric start for N + 1, less one point
+# ---------------------------------------------------------------------------
+
+def test_vacancy_start_is_the_polished_start_for_one_more_point_less_one_row():
+    """Every row of the vacancy start is a row of the relaxed and polished symmetric start for
+    ``n + 1`` points made from the same generator state, and exactly one of those rows is
+    missing; the rows are unit vectors."""
+    n = 30
+    x = tammes_module.vacancy_start(n, np.random.default_rng(4), "octahedral")
+    rng = np.random.default_rng(4)
+    full = tammes_module._finish(tammes_module._relax_schedule(
+        symmetric_start(n + 1, rng, "octahedral"), tammes_module.VACANCY_SCHEDULE))
+    assert x.shape == (n, 3) and np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-12)
+    match = [int(np.flatnonzero((full == row).all(axis=1))[0]) for row in x]
+    missing = sorted(set(range(n + 1)) - set(match))
+    assert len(set(match)) == n and missing == [int(rng.integers(n + 1))]
+
+
+def test_an_icosahedral_vacancy_start_and_its_chain_reach_the_best_known_119():
+    """N = 119: the best known 120 (two generic icosahedral orbits) less one point, polished,
+    is well above what a random start reaches, and one chain from it reaches the best known
+    119 (Sloane's table, test data); the same search without the vacancy start does not.
+    Handed to a Riesz relaxation first (the starts' s = 3), it falls below the random start."""
+    best = best_known_tammes_s2()[119]
+    kw = dict(seed=0, restarts=1, hops=150, chains=1, symmetric_starts=())
+    seen = []
+
+    def spy(n_, rng, group):
+        x = symmetric_start(n_, rng, group)
+        seen.append(n_)
+        return x
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tammes_module, "symmetric_start", spy)
+        a = tammes_module.tammes_search(119, 3, vacancy_starts=("icosahedral",), **kw)
+    b = tammes_module.tammes_search(119, 3, vacancy_starts=(), **kw)
+    assert seen == [120]
+    assert a.angle_deg >= best - 1e-5
+    assert best - b.angle_deg > 1e-2
+    start = tammes_module.vacancy_start(119, np.random.default_rng((0, tammes_module.VACANCY_STREAM)))
+    polished = tammes_module.min_angle_deg(tammes_module._finish(start))
+    relaxed = tammes_module.min_angle_deg(tammes_module._finish(tammes_module.riesz_relax(start, 3.0)))
+    assert polished > 19.32 > b.angle_deg > relaxed
+
+
+def test_the_vacancy_starts_only_add_to_the_symmetric_ones():
+    """The vacancy starts come after the symmetric starts, from their own generator: without a
+    symmetric chain, the search with them has the packings of the search without them first,
+    and one start more per group."""
+    kw = dict(seed=3, restarts=2, hops=10, chains=2, symmetric_chains=0)
+    without = tammes_module.tammes_search(40, 3, vacancy_starts=(), **kw)
+    with_ = tammes_module.tammes_search(40, 3, vacancy_starts=("icosahedral", "octahedral"), **kw)
+    angles = [a for _, a in with_.history]
+    assert angles[:len(without.history)] == [a for _, a in without.history]
+    assert with_.starts == without.starts + 2 and with_.hops == without.hops
+    assert with_.angle_deg >= without.angle_deg
+
+
+def test_the_vacancy_starts_draw_from_their_own_stream(monkeypatch):
+    """The generator handed to the vacancy starts is seeded by ``(seed, VACANCY_STREAM)``, not
+    the symmetric starts' or the search's."""
+    seen = []
+    real = tammes_module.vacancy_start
+
+    def recording(n_, rng, group, *args):
+        seen.append(rng)
+        return real(n_, rng, group, *args)
+
+    monkeypatch.setattr(tammes_module, "vacancy_start", recording)
+    tammes_module.tammes_search(40, 3, seed=7, restarts=1, hops=0, polish_time=1.0,
+                                symmetric_starts=(), vacancy_starts=("tetrahedral", "octahedral"))
+    assert len(seen) == 2 and seen[0] is seen[1]
+    expected = np.random.default_rng((7, tammes_module.VACANCY_STREAM))
+    for group in ("tetrahedral", "octahedral"):
+        real(40, expected, group)
+    assert seen[0].random() == expected.random()
+
+
+def test_vacancy_defaults():
+    assert tammes_module.VACANCY_STARTS == ("icosahedral",)  # the bench's frontier and hard part
+    assert len({tammes_module.SYMMETRIC_STREAM, tammes_module.VACANCY_STREAM, tammes_module.FINE_STREAM}) == 3
+
+
+@pytest.mark.parametrize("bad", [("dodecagonal",), "icosahedral", 3, ([1],)])
+def test_bad_vacancy_starts_are_rejected(bad):
+    with pytest.raises(ValueError, match="vacancy_starts"):
+        tammes_module.tammes_search(20, 3, vacancy_starts=bad)

@@ -363,7 +363,7 @@ def test_search_says_why_its_hops_ended():
     assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + FINE_HOPS
     assert r.stopped == f"no progress in {patience} hops"
     assert tammes_search(12, 3, seed=0, fine_hops=0).hops == (CHAINS + SYMMETRIC_CHAINS) * patience
-    r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=())
+    r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=(), vacancy_starts=())
     assert r.stopped == "hops" and r.hops == 3  # explicit hops: no fine chain
     assert tammes_search(50, 3, seed=0, budget=2).stopped == "budget"
     assert tammes_search(8, 3, seed=0, target_deg=70.0).stopped == "target"
@@ -372,7 +372,7 @@ def test_search_says_why_its_hops_ended():
 def test_the_fine_chain_only_adds():
     """The fine chain comes last, from its own generator: the search with it has the packings
     of the search without it up to where it starts, and exactly ``fine_hops`` more hops."""
-    kw = dict(seed=3, restarts=3, hops=24, chains=2, symmetric_starts=())
+    kw = dict(seed=3, restarts=3, hops=24, chains=2, symmetric_starts=(), vacancy_starts=())
     without = tammes_search(40, 3, **kw)  # explicit hops: no fine chain by default
     with_ = tammes_search(40, 3, fine_hops=10, **kw)
     angles = [a for _, a in with_.history]
@@ -400,7 +400,7 @@ def test_the_fine_chain_starts_from_the_best_at_the_fine_step(monkeypatch):
 
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
     monkeypatch.setattr(tm, "_perturb", perturb_spy)
-    kw = dict(seed=5, restarts=2, hops=4, chains=1, symmetric_starts=())
+    kw = dict(seed=5, restarts=2, hops=4, chains=1, symmetric_starts=(), vacancy_starts=())
     without = tm.tammes_search(40, 3, **kw)
     n_restarts, n_moves = len(restarts), len(moves)
     tm.tammes_search(40, 3, fine_hops=3, **kw)
@@ -476,7 +476,7 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
 
     monkeypatch.setattr(tm, "_finish", finish_spy)
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
-    four = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=4, symmetric_starts=())
+    four = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=4, symmetric_starts=(), vacancy_starts=())
     assert four.hops == 8 and four.starts == 4
     # a chain restarts from its own packing; the first restart of each is at its start's angle
     firsts = sorted(set(round(a, 9) for a in begun))
@@ -485,7 +485,7 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
     assert begun[0] == pytest.approx(max(starts), abs=1e-9)
     starts.clear()
     begun.clear()
-    one = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=1, symmetric_starts=())
+    one = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=1, symmetric_starts=(), vacancy_starts=())
     assert one.hops == 8
     assert begun[0] == pytest.approx(max(starts), abs=1e-9)
     assert all(b >= max(starts) - 1e-9 for b in begun)

@@ -131,3 +131,39 @@ def test_least_squares_fallback_agrees_with_the_lp(monkeypatch):
     perturbed = _unit(ICOSAHEDRON + 1e-4 * np.random.default_rng(0).standard_normal(ICOSAHEDRON.shape))
     c = tc.contact_graph(perturbed, tc.CONTACT_TOL_DEG)
     assert tc.balancing_stress(perturbed, c)[1] > 1e-3
+
+
+def test_a_stress_the_lp_leaves_unbalanced_is_replaced_by_the_nnls_one(monkeypatch):
+    """HiGHS meets its constraints only to its tolerance: where the LP's stress leaves a
+    residual above ZERO, the NNLS stress is tried and kept when it balances better; an LP
+    stress at rounding level is kept as it is (NNLS is not run)."""
+    from scipy.optimize import OptimizeResult
+
+    contacts = tc.certify(ICOSAHEDRON).contacts
+    m, k = len(contacts), ICOSAHEDRON.size
+    skewed = np.linspace(1.0, 2.0, m)  # a stress that does not balance the icosahedron
+    monkeypatch.setattr(tc, "linprog", lambda *a, **kw: OptimizeResult(status=0, x=np.concatenate([skewed, np.zeros(k)])))
+    w, residual = tc.balancing_stress(ICOSAHEDRON, contacts)
+    forces = (tc.force_matrix(ICOSAHEDRON, contacts) @ (skewed / skewed.sum())).reshape(-1, 3)
+    assert np.linalg.norm(forces, axis=1).max() > 1e-3
+    assert residual < 1e-9 and abs(w.sum() - 1) < 1e-12 and np.all(w >= 0)
+    monkeypatch.undo()
+
+    def no_nnls(a):
+        raise AssertionError("NNLS ran although the LP's stress balances")
+
+    monkeypatch.setattr(tc, "least_squares_stress", no_nnls)
+    assert tc.balancing_stress(ICOSAHEDRON, contacts)[1] < 1e-9
+
+
+def test_a_balancing_stress_is_a_row_dependency_of_the_rigidity_matrix():
+    """Three points on a great circle, one lifted off it by 1e-7 rad: a KKT point to 3.3e-8, and
+    its stress makes the three rows of the rigidity matrix dependent, so its kernel has a motion
+    besides the rotations (lifting the points off the circle) and the certificate does not claim
+    a strict local maximum, though rounding leaves the matrix's numerical rank at 3."""
+    t = np.array([[1.0, 0.0, 1e-7], [-0.5, 3 ** 0.5 / 2, 0.0], [-0.5, -(3 ** 0.5) / 2, 0.0]])
+    t = _unit(t)
+    c = tc.certify(t)
+    assert c.kkt and c.residual > 1e-9 and c.min_stress > 0.3
+    assert tc._rank(tc.rigidity_matrix(t, c.contacts)) == 3  # what rounding leaves
+    assert c.kernel_dim == c.trivial_dim + 1 and not c.rigid and not c.strict_local_max
