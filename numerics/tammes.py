@@ -642,8 +642,8 @@ FINE_STREAM = 2
 #: chains over seeds 0-5 ended near 19.3023 degrees).  In the bench's frontier and hard part
 #: (``bench/tammes.py``) the default search with it reached 119 at seeds 0-5 (19.325899 degrees,
 #: above the table) and changed no other packing: at seed 0 it became the symmetric chain's start
-#: at 7 more N, all reached as before, and the time per N changed by -4.9 to +2.8 s (median
-#: -0.5 s).  121 from the icosahedral 122, 125 from the octahedral 126 and other N +- k did not
+#: at 7 more N, all reached as before, and the time per N changed by -3.5 to +2.8 s (median
+#: -0.5 s; two bench processes on the two cores, both runs).  121 from the icosahedral 122, 125 from the octahedral 126 and other N +- k did not
 #: get closer in a first trial.  They draw from ``default_rng((seed, VACANCY_STREAM))``, so the
 #: symmetric starts are the former ones bit for bit; the search changes only where a vacancy
 #: start is the best symmetric start.
@@ -656,9 +656,11 @@ def vacancy_start(n: int, rng: np.random.Generator, group: str = "icosahedral",
                   deadline: float | None = None, polish_limit=lambda: None) -> np.ndarray:
     """A vacancy start (see ``VACANCY_STARTS``): the symmetric start of ``group`` for ``n + 1``
     points on S^2, relaxed with ``VACANCY_SCHEDULE`` and polished, less one point drawn from
-    ``rng``; ``-> (n, 3)``, for the polish as it is.  ``polish_limit()``: seconds for the polish."""
+    ``rng``; ``-> (n, 3)``, for the polish as it is.  ``polish_limit()``: seconds for the polish;
+    past ``deadline`` the N + 1 configuration is not polished."""
     x = _relax_schedule(symmetric_start(n + 1, rng, group), VACANCY_SCHEDULE, deadline)
-    x = _finish(x, time_limit=polish_limit())
+    if deadline is None or time.perf_counter() < deadline:  # the Newton steps do not stop at it
+        x = _finish(x, time_limit=polish_limit())
     return np.delete(x, int(rng.integers(n + 1)), axis=0)
 
 
@@ -744,7 +746,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     ``hops``: number of basin-hopping steps, shared equally by the random starts' overlap
     chains (default: :func:`default_attempts` without a budget, unlimited within one, where the
     chains share the time left after the starts).
-    ``schedule``: a fixed tuple of Riesz exponents for every start instead of the portfolio.
+    ``schedule``: a fixed tuple of Riesz exponents for every start instead of the portfolio
+    (but the vacancy starts, which keep ``VACANCY_SCHEDULE``).
     ``moves``: the basin-hopping moves to draw from, with equal probability: ``"jiggle"`` (every
     point), ``"relocate"`` (:func:`relocate_crowded`), ``"throw"`` (crowded points to random
     places).  ``hop_energy``: ``"overlap"`` (the feasibility chain at a target just above the best
@@ -754,10 +757,11 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     ``target_step``: a chain's target angle relative to its best, minus one (``TARGET_STEP``).
     ``symmetric_starts``: the rotation groups of the symmetric starts on S^2, made after the
     random chains from their own generator (names of :data:`numerics.symmetric_starts.GROUPS`;
-    None is ``SYMMETRIC_STARTS``, ``()`` none); used only with the overlap hops, where ``d = 3``
+    None is ``SYMMETRIC_STARTS``, ``()`` none: the vacancy starts, if any, then make the
+    symmetric phase alone); used only with the overlap hops, where ``d = 3``
     and ``12 <= n <= SYMMETRIC_MAX_N``, ignored elsewhere; within a budget they get only the
     time the random chains leave (none unless ``hops`` ran out first).  ``symmetric_chains``:
-    chains from the best symmetric starts, each with one random chain's share of the hops
+    chains from the best symmetric and vacancy starts, each with one random chain's share of the hops
     (None is ``SYMMETRIC_CHAINS``; 0 keeps the symmetric starts' packings only).
     ``vacancy_starts``: the groups of the vacancy starts (the symmetric start for ``n + 1``
     points, relaxed and polished, less one point, see ``VACANCY_STARTS``), made after the
@@ -767,7 +771,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     patience stop: it runs all of them); None is ``FINE_HOPS`` in
     the default search (no ``hops``, no ``budget``) and 0 otherwise; it runs with the overlap
     hops only.  ``restarts`` and ``hops`` count the random starts and hops; the result's counts
-    include the symmetric and fine ones.
+    include the symmetric, vacancy and fine ones.
     ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
     bounds it, so results do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start

@@ -170,8 +170,9 @@ def test_one_icosahedral_start_reaches_the_best_known_120_where_a_random_one_doe
     """N = 120: the best known packing (Sloane's table, test data) is a union of two generic
     icosahedral orbits; one start and no hops reach it from the orbits and not from random points."""
     best = best_known_tammes_s2()[120]
-    a = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=("icosahedral",))
-    b = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=())
+    a = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=("icosahedral",),
+                                    vacancy_starts=())
+    b = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=(), vacancy_starts=())
     assert abs(a.angle_deg - best) <= 1e-5
     assert best - b.angle_deg > 1e-3
 
@@ -289,6 +290,7 @@ def test_vacancy_start_is_the_polished_start_for_one_more_point_less_one_row():
     assert len(set(match)) == n and missing == [int(rng.integers(n + 1))]
 
 
+@pytest.mark.slow
 def test_an_icosahedral_vacancy_start_and_its_chain_reach_the_best_known_119():
     """N = 119: the best known 120 (two generic icosahedral orbits) less one point, polished,
     is well above what a random start reaches, and one chain from it reaches the best known
@@ -329,6 +331,34 @@ def test_the_vacancy_starts_only_add_to_the_symmetric_ones():
     assert with_.angle_deg >= without.angle_deg
 
 
+def test_a_vacancy_start_that_is_not_the_best_leaves_the_symmetric_chain_as_it_was(monkeypatch):
+    """The symmetric chain runs from the best of the symmetric and vacancy starts: a vacancy
+    start worse than every symmetric start (here one with two coincident points, kept from the
+    polish) changes nothing but the start count, though it draws from its generator."""
+    real_finish = tammes_module._finish
+    made = []
+
+    def poor_vacancy(n_, rng, group, *args):
+        rng.random()
+        x = symmetric_start(n_, np.random.default_rng(1), "icosahedral")
+        x[1] = x[0]
+        made.append(x)
+        return x
+
+    def finish(x, **kw):
+        return x if any(x is m for m in made) else real_finish(x, **kw)
+
+    kw = dict(seed=3, restarts=2, hops=10, chains=2, symmetric_chains=1)
+    without = tammes_module.tammes_search(40, 3, vacancy_starts=(), **kw)
+    monkeypatch.setattr(tammes_module, "vacancy_start", poor_vacancy)
+    monkeypatch.setattr(tammes_module, "_finish", finish)
+    with_ = tammes_module.tammes_search(40, 3, vacancy_starts=("icosahedral",), **kw)
+    assert len(made) == 1
+    assert [a for _, a in with_.history] == [a for _, a in without.history]
+    assert with_.angle_deg == without.angle_deg and with_.hops == without.hops
+    assert with_.starts == without.starts + 1
+
+
 def test_the_vacancy_starts_draw_from_their_own_stream(monkeypatch):
     """The generator handed to the vacancy starts is seeded by ``(seed, VACANCY_STREAM)``, not
     the symmetric starts' or the search's."""
@@ -358,3 +388,15 @@ def test_vacancy_defaults():
 def test_bad_vacancy_starts_are_rejected(bad):
     with pytest.raises(ValueError, match="vacancy_starts"):
         tammes_module.tammes_search(20, 3, vacancy_starts=bad)
+
+
+def test_past_its_deadline_a_vacancy_start_is_not_polished(monkeypatch):
+    """Within a budget the polish's Newton steps do not stop at the deadline: past it, the
+    N + 1 configuration is handed on unpolished (and the relaxation stops at once)."""
+    def no_finish(x, **kw):
+        raise AssertionError("polished past the deadline")
+
+    monkeypatch.setattr(tammes_module, "_finish", no_finish)
+    x = tammes_module.vacancy_start(30, np.random.default_rng(0), "icosahedral", deadline=0.0)
+    start = symmetric_start(31, np.random.default_rng(0), "icosahedral")
+    assert x.shape == (30, 3) and sum((start == row).all(axis=1).any() for row in x) == 30
