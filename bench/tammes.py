@@ -420,8 +420,9 @@ VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "overlap-hops1.5": {**_NO_SYM, "constants": {"tammes.HOP_WORK": 375_000.0}},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
-VARIANT_PAIRS = (("overlap", "no-vacancy"), ("no-vacancy", "no-fine"), ("no-fine", "no-symmetric"), ("no-symmetric", "riesz"),
-                 ("no-symmetric", "overlap-1chain"), ("no-symmetric", "overlap-step1e-4"),
+VARIANT_PAIRS = (("overlap", "no-vacancy"), ("no-vacancy", "no-fine"), ("no-fine", "no-symmetric"),
+                 ("no-symmetric", "riesz"), ("no-symmetric", "overlap-1chain"),
+                 ("no-symmetric", "overlap-step1e-4"),
                  ("no-symmetric", "overlap-2000iter"), ("overlap-hops1.5", "no-symmetric"))
 
 

@@ -641,12 +641,12 @@ FINE_STREAM = 2
 #: finds; minus a point, its basin holds a packing of 119 that every random chain missed (30
 #: chains over seeds 0-5 ended near 19.3023 degrees).  In the bench's frontier and hard part
 #: (``bench/tammes.py``) the default search with it reached 119 at seeds 0-5 (19.325899 degrees,
-#: above the table) and changed no other packing: at seed 0 it became the symmetric chain's start
-#: at 7 more N, all reached as before, and the time per N changed by -3.5 to +2.8 s (median
-#: -0.5 s; two bench processes on the two cores, both runs).  121 from the icosahedral 122, 125 from the octahedral 126 and other N +- k did not
-#: get closer in a first trial.  They draw from ``default_rng((seed, VACANCY_STREAM))``, so the
-#: symmetric starts are the former ones bit for bit; the search changes only where a vacancy
-#: start is the best symmetric start.
+#: above the table) and changed no other packing: at seed 0 it became the symmetric chain's
+#: start at 7 more N, all reached as before, and the time per N changed by -3.5 to +2.8 s
+#: (median -0.5 s; two bench processes on the two cores, both runs).  121 from the icosahedral
+#: 122, 125 from the octahedral 126 and other N +- k did not get closer in a first trial.  They
+#: draw from ``default_rng((seed, VACANCY_STREAM))``, so the symmetric starts are the former
+#: ones bit for bit; the search changes only where a vacancy start is the best symmetric start.
 VACANCY_STARTS: tuple = ("icosahedral",)
 VACANCY_SCHEDULE = (1.0,)
 VACANCY_STREAM = 3
@@ -791,15 +791,11 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         raise ValueError(f"hop_energy must be None or one of {HOP_ENERGIES}, got {hop_energy!r}")
     hop_energy = DEFAULT_HOP_ENERGY if hop_energy is None else hop_energy
     symmetric_starts = SYMMETRIC_STARTS if symmetric_starts is None else symmetric_starts
-    if (not isinstance(symmetric_starts, (tuple, list))
-            or not all(isinstance(g, str) and g in GROUPS for g in symmetric_starts)):
-        raise ValueError(f"symmetric_starts must be a tuple of names from {sorted(GROUPS)}, "
-                         f"got {symmetric_starts!r}")
     vacancy_starts = VACANCY_STARTS if vacancy_starts is None else vacancy_starts
-    if (not isinstance(vacancy_starts, (tuple, list))
-            or not all(isinstance(g, str) and g in GROUPS for g in vacancy_starts)):
-        raise ValueError(f"vacancy_starts must be a tuple of names from {sorted(GROUPS)}, "
-                         f"got {vacancy_starts!r}")
+    for name, value in (("symmetric_starts", symmetric_starts), ("vacancy_starts", vacancy_starts)):
+        if (not isinstance(value, (tuple, list))
+                or not all(isinstance(g, str) and g in GROUPS for g in value)):
+            raise ValueError(f"{name} must be a tuple of names from {sorted(GROUPS)}, got {value!r}")
     for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains),
                         ("symmetric_chains", symmetric_chains), ("fine_hops", fine_hops)):
         nonneg = name in ("hops", "symmetric_chains", "fine_hops")
@@ -846,11 +842,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             history.append((round(elapsed(), 4), a))
         return a
 
-    def take_start(x, k, into: list, total):
-        """Relax the start ``x`` with the ``k``-th schedule (a tuple: that schedule), polish it,
-        keep it in ``into``."""
+    def take_start(x, sch: tuple, into: list, total):
+        """Relax the start ``x`` with the Riesz schedule ``sch``, polish it, keep it in ``into``."""
         nonlocal starts
-        sch = tuple(k) if isinstance(k, tuple) else _schedule(k, d, schedule, n)
         y = _relax_schedule(x, sch, deadline)
         y = _finish(y, time_limit=polish_limit())
         into.append((consider(y), y))
@@ -866,7 +860,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     while starts < max_starts and not reached():
         if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
             break
-        take_start(random_sphere(n, d, rng), starts, pool,
+        take_start(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), pool,
                    None if budget is not None and restarts is None else max_starts)
     hops_planned = max_hops  # the progress total: set anew when the symmetric and fine chains begin
 
@@ -959,8 +953,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     # the symmetric and vacancy starts and their chains come after the random ones, from
     # generators of their own, so that everything before them is the search without them, bit
     # for bit.  Within a budget the random chains share all of it, unless ``hops`` runs out first.
-    groups = tuple(symmetric_starts) if _takes_symmetric_starts(n, d) else ()
-    vacancies = tuple(vacancy_starts) if _takes_symmetric_starts(n, d) else ()
+    on_s2 = _takes_symmetric_starts(n, d)
+    groups = tuple(symmetric_starts) if on_s2 else ()
+    vacancies = tuple(vacancy_starts) if on_s2 else ()
     if (groups or vacancies) and not spent() and (budget is None or hops is not None):
         srng = np.random.default_rng((seed, SYMMETRIC_STREAM))
         planned = None if budget is not None else starts + len(groups) + len(vacancies)
@@ -968,11 +963,12 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         for i, group in enumerate(groups):
             if spent():
                 break
-            take_start(symmetric_start(n, srng, group), i, spool, planned)
+            take_start(symmetric_start(n, srng, group), _schedule(i, d, schedule, n), spool, planned)
         vrng = np.random.default_rng((seed, VACANCY_STREAM))
         for group in vacancies:
             if spent():
                 break
+            # no relaxation: it would fill the hole the missing point leaves (VACANCY_STARTS)
             take_start(vacancy_start(n, vrng, group, deadline, polish_limit), (), spool, planned)
         spool.sort(key=lambda p: -p[0])
         share = max_hops // k  # one random chain's share for each symmetric chain

@@ -152,6 +152,7 @@ def balancing_stress(x: np.ndarray, contacts: np.ndarray, a: np.ndarray | None =
     a_eq = np.concatenate([np.ones(m), np.zeros(k)])[None]
     res = linprog(c, A_ub=a_ub, b_ub=np.zeros(2 * k), A_eq=a_eq, b_eq=[1.0], bounds=(0, None), method="highs",
                   options={"time_limit": LP_TIME_LIMIT})
+
     def residual(w):
         return float(np.linalg.norm((a @ w).reshape(-1, x.shape[1]), axis=1).max())
 

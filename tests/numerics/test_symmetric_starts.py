@@ -172,7 +172,8 @@ def test_one_icosahedral_start_reaches_the_best_known_120_where_a_random_one_doe
     best = best_known_tammes_s2()[120]
     a = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=("icosahedral",),
                                     vacancy_starts=())
-    b = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=(), vacancy_starts=())
+    b = tammes_module.tammes_search(120, 3, seed=0, restarts=1, hops=0, symmetric_starts=(),
+                                    vacancy_starts=())
     assert abs(a.angle_deg - best) <= 1e-5
     assert best - b.angle_deg > 1e-3
 

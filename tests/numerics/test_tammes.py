@@ -476,7 +476,8 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
 
     monkeypatch.setattr(tm, "_finish", finish_spy)
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
-    four = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=4, symmetric_starts=(), vacancy_starts=())
+    four = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=4, symmetric_starts=(),
+                           vacancy_starts=())
     assert four.hops == 8 and four.starts == 4
     # a chain restarts from its own packing; the first restart of each is at its start's angle
     firsts = sorted(set(round(a, 9) for a in begun))
@@ -485,7 +486,8 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
     assert begun[0] == pytest.approx(max(starts), abs=1e-9)
     starts.clear()
     begun.clear()
-    one = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=1, symmetric_starts=(), vacancy_starts=())
+    one = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=1, symmetric_starts=(),
+                           vacancy_starts=())
     assert one.hops == 8
     assert begun[0] == pytest.approx(max(starts), abs=1e-9)
     assert all(b >= max(starts) - 1e-9 for b in begun)

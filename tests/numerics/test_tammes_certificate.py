@@ -142,7 +142,8 @@ def test_a_stress_the_lp_leaves_unbalanced_is_replaced_by_the_nnls_one(monkeypat
     contacts = tc.certify(ICOSAHEDRON).contacts
     m, k = len(contacts), ICOSAHEDRON.size
     skewed = np.linspace(1.0, 2.0, m)  # a stress that does not balance the icosahedron
-    monkeypatch.setattr(tc, "linprog", lambda *a, **kw: OptimizeResult(status=0, x=np.concatenate([skewed, np.zeros(k)])))
+    lp_answer = OptimizeResult(status=0, x=np.concatenate([skewed, np.zeros(k)]))
+    monkeypatch.setattr(tc, "linprog", lambda *a, **kw: lp_answer)
     w, residual = tc.balancing_stress(ICOSAHEDRON, contacts)
     forces = (tc.force_matrix(ICOSAHEDRON, contacts) @ (skewed / skewed.sum())).reshape(-1, 3)
     assert np.linalg.norm(forces, axis=1).max() > 1e-3
