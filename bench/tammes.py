@@ -17,9 +17,10 @@ sizes, with its time and certificate.
 by side: median milliseconds, ratio, median end energy and feasible count.
 
 **The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search
-(overlap chains from random starts, then from symmetric and vacancy starts, then the fine chain)
-against the same without the vacancy start, without it and the fine chain, and without the
-symmetric phase too, and, without both, one
+(overlap chains from random starts, then from symmetric and vacancy starts, then the orbit
+chains, then the fine chain) against the same without the orbit chains, without them and the
+vacancy start, without these and the fine chain, and without the symmetric phase too, and,
+without all of them, one
 overlap chain with the same hops, the chains at the former target step (1e-4 instead of
 ``TARGET_STEP``), the chains with the former end of the overlap relaxation (2000 iterations, no
 stall rule), half as many hops again, and the Riesz hops, each with its default attempts, on
@@ -37,8 +38,9 @@ the symmetric phase, and ``frontier_no-fine`` (seed 0) and ``frontier_no-fine_se
 the search without the fine chain (each measured when it was the default, see their notes);
 ``frontier_fine-patience`` and ``hard_fine-patience`` the former default whose fine chain stopped
 after 40 hops without a better packing (the same search bit for bit up to that stop), and
-``frontier_no-vacancy`` and ``hard_no-vacancy`` the search without the vacancy start (the former
-default, bit for bit).
+``frontier_no-vacancy`` and ``hard_no-vacancy`` the search without the vacancy start (the default
+before last, bit for bit), ``frontier_no-orbit`` and ``hard_no-orbit`` the search without the
+orbit chains (the former default: the same packings where the orbit chains find none better).
 
 **The hard N** (``--part hard [--seeds 1,2,3,4,5] [--ns N,...]``): the default search at more seeds on
 the N given, or by default those that some frontier seed missed or that the part already holds:
@@ -399,9 +401,10 @@ ABLATION_NS = tuple(range(46, 131, 6))
 
 
 #: The ablation's variants: the default search ("overlap": overlap chains from the random
-#: starts, then the symmetric and vacancy starts and their chain, then the fine chain), the same
-#: without the vacancy starts ("no-vacancy", the former default), without them and the fine
-#: chain ("no-fine", the default before), without the symmetric phase and the fine chain
+#: starts, then the symmetric and vacancy starts and their chain, then the orbit chains, then
+#: the fine chain), the same without the orbit chains ("no-orbit", the former default), without
+#: them and the vacancy starts ("no-vacancy", the default before), without these and the fine
+#: chain ("no-fine", the default before that), without the symmetric phase and the fine chain
 #: ("no-symmetric", the default before them), and, each without both so that they vary the
 #: random phase alone: one overlap chain with the same hops, the chains at the former target
 #: step (1e-4), the chains with the former end of the overlap relaxation (2000 iterations, no
@@ -409,10 +412,12 @@ ABLATION_NS = tuple(range(46, 131, 6))
 #: many hops again (``HOP_WORK`` times 1.5).  A variant's ``"constants"`` sets module constants
 #: (``"module.NAME"`` under ``numerics``) for its runs; the other keys are arguments of
 #: ``tammes_search``.
-_NO_SYM = {"hop_energy": "overlap", "symmetric_starts": (), "vacancy_starts": (), "fine_hops": 0}
+_NO_SYM = {"hop_energy": "overlap", "symmetric_starts": (), "vacancy_starts": (), "fine_hops": 0,
+           "orbit_groups": ()}
 VARIANTS = {"overlap": {"hop_energy": "overlap"},
-            "no-vacancy": {"hop_energy": "overlap", "vacancy_starts": ()},
-            "no-fine": {"hop_energy": "overlap", "vacancy_starts": (), "fine_hops": 0},
+            "no-orbit": {"hop_energy": "overlap", "orbit_groups": ()},
+            "no-vacancy": {"hop_energy": "overlap", "orbit_groups": (), "vacancy_starts": ()},
+            "no-fine": {"hop_energy": "overlap", "orbit_groups": (), "vacancy_starts": (), "fine_hops": 0},
             "no-symmetric": dict(_NO_SYM),
             "overlap-1chain": {**_NO_SYM, "chains": 1},
             "overlap-step1e-4": {**_NO_SYM, "target_step": 1e-4},
@@ -420,8 +425,8 @@ VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "overlap-hops1.5": {**_NO_SYM, "constants": {"tammes.HOP_WORK": 375_000.0}},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
-VARIANT_PAIRS = (("overlap", "no-vacancy"), ("no-vacancy", "no-fine"), ("no-fine", "no-symmetric"),
-                 ("no-symmetric", "riesz"), ("no-symmetric", "overlap-1chain"),
+VARIANT_PAIRS = (("overlap", "no-orbit"), ("no-orbit", "no-vacancy"), ("no-vacancy", "no-fine"),
+                 ("no-fine", "no-symmetric"), ("no-symmetric", "riesz"), ("no-symmetric", "overlap-1chain"),
                  ("no-symmetric", "overlap-step1e-4"),
                  ("no-symmetric", "overlap-2000iter"), ("overlap-hops1.5", "no-symmetric"))
 

@@ -94,10 +94,11 @@ def adam_study(*, steps: int, draws: int, seed: int) -> dict:
 #: hop perturbs the best packing and relaxes a Riesz energy.
 VALIDATED_MOVES = ("jiggle", "throw")
 VALIDATED_HOP_ENERGY = "riesz"
-#: ... from uniform random starts only (symmetric and vacancy starts, measured later, stay out
-#: of them; with Riesz hops the search makes none, so this only states it).
+#: ... from uniform random starts only (symmetric and vacancy starts and orbit chains, measured
+#: later, stay out of them; with Riesz hops the search makes none, so this only states it).
 VALIDATED_SYMMETRIC_STARTS = ()
 VALIDATED_VACANCY_STARTS = ()
+VALIDATED_ORBIT_GROUPS = ()
 
 
 def packings(ns, *, seed: int) -> dict:
@@ -111,7 +112,7 @@ def packings(ns, *, seed: int) -> dict:
         # polish reached KKT points (STEP_PRICE), as 10 and 30 had before
         x = tammes(n, 3, seed=seed, restarts=40, hops=60, moves=VALIDATED_MOVES, hop_energy=VALIDATED_HOP_ENERGY,
                    symmetric_starts=VALIDATED_SYMMETRIC_STARTS,
-                   vacancy_starts=VALIDATED_VACANCY_STARTS)
+                   vacancy_starts=VALIDATED_VACANCY_STARTS, orbit_groups=VALIDATED_ORBIT_GROUPS)
         rows.append({"n": n, "angle_deg": min_angle_deg(x), "points": x.tolist()})
     return {"packings": rows}
 
@@ -131,7 +132,7 @@ def famous_study(*, seed: int) -> dict:
         t0 = time.perf_counter()
         r = tammes_search(n, d, seed=seed, restarts=restarts, hops=hops, moves=VALIDATED_MOVES,
                           hop_energy=VALIDATED_HOP_ENERGY, symmetric_starts=VALIDATED_SYMMETRIC_STARTS,
-                          vacancy_starts=VALIDATED_VACANCY_STARTS)
+                          vacancy_starts=VALIDATED_VACANCY_STARTS, orbit_groups=VALIDATED_ORBIT_GROUPS)
         kiss = np.bincount(contact_graph(r.points, 1e-6).ravel(), minlength=n)
         rows.append({"name": name, "n": n, "d": d, "angle_deg": r.angle_deg,
                      "contacts_min": int(kiss.min()), "contacts_max": int(kiss.max()),
@@ -166,6 +167,7 @@ def angle_against_n(n_max: int, *, seed: int) -> dict:
         return tammes_search(n, 3, seed=seed, restarts=3, hops=3, moves=VALIDATED_MOVES,
                              hop_energy=VALIDATED_HOP_ENERGY,
                              symmetric_starts=VALIDATED_SYMMETRIC_STARTS,
-                             vacancy_starts=VALIDATED_VACANCY_STARTS).angle_deg
+                             vacancy_starts=VALIDATED_VACANCY_STARTS,
+                             orbit_groups=VALIDATED_ORBIT_GROUPS).angle_deg
 
     return {"ours": [[n, angle(n)] for n in range(2, n_max + 1)]}

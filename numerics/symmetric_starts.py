@@ -10,10 +10,16 @@ Terms:
 - **Rotation groups** (``GROUPS``): the icosahedral group I (order 60), the octahedral group O
   (24) and the tetrahedral group T (12), each the closure under products of two rotations
   (:func:`rotation_group`); e.g. I from a 72° turn about a vertex axis ``(0, 1, phi)`` and a
-  180° turn about ``z``.
+  180° turn about ``z``.  Also the smallest ones, in Schoenflies' names: the cyclic group C2
+  (a half turn about ``z``) and the dihedral groups D2 (half turns about ``x``, ``y``, ``z``) and
+  D3 (third turns about ``z``, half turns about ``x`` and its two images): the orbit chains of
+  :func:`numerics.tammes.orbit_chain` search their symmetric subspaces.
 - **Orbit** of a point v: ``{g v : g in G}``.  A generic point has |G| images; a point on a
   rotation axis fewer (for I: the 30 edge midpoints, 20 face centres, 12 vertices).  These
   special orbits are unique, so a configuration holds each at most once.
+- **Layout** (:func:`orbit_layouts`): ``N = |G| a + sum_k t_k m_k`` exactly, ``a >= 1``; the
+  configurations with a layout's orbits form the **symmetric subspace**
+  (:class:`SymmetricSubspace`), parametrized by the ``a`` representatives of the generic orbits.
 - **Decomposition** of N (:func:`orbit_decomposition`): ``N = |G| a + sum_k t_k m_k + r`` over
   the special orbit sizes ``m_k``, ``t_k`` in ``{0, 1}``, with the remainder ``r`` as small as
   possible; the start holds ``a`` generic orbits of uniform random points, the chosen special
@@ -40,6 +46,8 @@ __all__ = [
     "orbit",
     "orbit_decomposition",
     "symmetric_start",
+    "orbit_layouts",
+    "SymmetricSubspace",
 ]
 
 PHI = (1.0 + math.sqrt(5.0)) / 2.0
@@ -72,13 +80,21 @@ GROUPS = {
                     "special": ((6, (0.0, 0.0, 1.0)),       # edge midpoints (2-fold axes)
                                 (4, (1.0, 1.0, 1.0)),       # vertices (3-fold axes)
                                 (4, (-1.0, -1.0, -1.0)))},  # face centres (3-fold axes)
+    # the smallest groups: a second generator equal to the first adds nothing to C2
+    "C2": {"generators": (((0.0, 0.0, 1.0), math.pi), ((0.0, 0.0, 1.0), math.pi)),
+           "special": ((1, (0.0, 0.0, 1.0)), (1, (0.0, 0.0, -1.0)))},        # the two poles
+    "D2": {"generators": (((0.0, 0.0, 1.0), math.pi), ((1.0, 0.0, 0.0), math.pi)),
+           "special": ((2, (0.0, 0.0, 1.0)), (2, (1.0, 0.0, 0.0)), (2, (0.0, 1.0, 0.0)))},  # the axes
+    "D3": {"generators": (((0.0, 0.0, 1.0), 2.0 * math.pi / 3.0), ((1.0, 0.0, 0.0), math.pi)),
+           "special": ((3, (1.0, 0.0, 0.0)), (3, (-1.0, 0.0, 0.0)),  # the ends of the 2-fold axes
+                       (2, (0.0, 0.0, 1.0)))},                          # the poles of the 3-fold axis
 }
 
 
 @functools.lru_cache(maxsize=None)
 def rotation_group(name: str = "icosahedral") -> np.ndarray:
     """The rotations of the named group of ``GROUPS``, the closure of its generators under
-    products; ``-> (order, 3, 3)``, the identity first (orders 60, 24, 12)."""
+    products; ``-> (order, 3, 3)``, the identity first (orders 60, 24, 12; C2 2, D2 4, D3 6)."""
     if name not in GROUPS:
         raise ValueError(f"unknown group {name!r}; choose from {sorted(GROUPS)}")
     generators = [rotation(axis, angle) for axis, angle in GROUPS[name]["generators"]]
@@ -147,3 +163,61 @@ def symmetric_start(n: int, rng: np.random.Generator, group: str = "icosahedral"
     parts += [orbit(uniform_sphere(1, 3, rng)[0], group) for _ in range(a)]
     parts.append(uniform_sphere(r, 3, rng))
     return np.vstack(parts)
+
+
+# ---------------------------------------------------------------------------
+# the symmetric subspace
+# ---------------------------------------------------------------------------
+
+def orbit_layouts(n: int, group: str) -> list[tuple[int, tuple[int, ...]]]:
+    """The layouts ``(a, taken)`` with ``n = order a + sum_k taken_k size_k`` exactly and at least
+    one generic orbit (``a >= 1``), one for each multiset of taken sizes (special orbits of the
+    same size are equivalent: a rotation normalizing the group maps one to the other, e.g. z to
+    -z for C2, and the three axes of D2 to each other); fewest special orbits first."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    order = len(rotation_group(group))
+    sizes = [k for k, _ in GROUPS[group]["special"]]
+    out, seen = [], set()
+    for taken in sorted(itertools.product((0, 1), repeat=len(sizes)), key=lambda t: (sum(t), t[::-1])):
+        rest = int(n) - sum(t * k for t, k in zip(taken, sizes))
+        kind = tuple(sorted(k for t, k in zip(taken, sizes) if t))
+        if rest >= order and rest % order == 0 and kind not in seen:
+            seen.add(kind)
+            out.append((rest // order, taken))
+    return out
+
+
+class SymmetricSubspace:
+    """The configurations of ``n`` points made of ``a`` generic orbits of ``group`` and the
+    special orbits ``taken``: ``x = [G_0 R; G_1 R; ...; G_{|G|-1} R; special]``, with
+    representatives ``R`` ``(a, 3)`` and the group's rotations ``G_i`` (g-major rows).
+
+    :meth:`project` maps a configuration to the nearest one of the subspace: for unit ``r_j``,
+    ``sum_i ||x_ij - G_i r_j||^2 = const - 2 r_j^T sum_i G_i^T x_ij``, so the representative of
+    orbit ``j`` becomes the normalized mean of ``G_i^T x_ij``; it is the identity on the
+    subspace, and keeps the special orbits as they are (fixed points)."""
+
+    def __init__(self, group: str, a: int, taken: tuple[int, ...]):
+        if len(taken) != len(GROUPS[group]["special"]) or int(a) < 1:
+            raise ValueError(f"a layout of {group} needs a >= 1 and one flag per special orbit, "
+                             f"got a={a!r}, taken={taken!r}")
+        self.group, self.a, self.taken = group, int(a), tuple(taken)
+        self.rotations = rotation_group(group)  # (order, 3, 3)
+        special = [orbit(v, group) for t, (_, v) in zip(self.taken, GROUPS[group]["special"]) if t]
+        self.special = np.vstack(special) if special else np.zeros((0, 3))  # (m, 3)
+        self.n = len(self.rotations) * self.a + len(self.special)
+
+    def build(self, reps: np.ndarray) -> np.ndarray:
+        """``(a, 3) -> (n, 3)``: the orbits of the representatives, then the special orbits."""
+        return np.concatenate([reps @ g.T for g in self.rotations] + [self.special])
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """``(n, 3) -> (n, 3)``: the nearest configuration of the subspace (see the class)."""
+        a = self.a
+        r = np.einsum("ija,iab->jb", x[:len(self.rotations) * a].reshape(-1, a, 3), self.rotations)
+        return self.build(r / np.linalg.norm(r, axis=1, keepdims=True))
+
+    def random(self, rng: np.random.Generator) -> np.ndarray:
+        """``(n, 3)``: uniform random representatives' orbits, with the special orbits."""
+        return self.build(uniform_sphere(self.a, 3, rng))

@@ -28,7 +28,11 @@ The solver works in three stages.
    of their own, are relaxed and polished like the random ones; so are vacancy starts
    (``VACANCY_STARTS``: the symmetric start for N + 1 points, polished, less one point, then
    polished as it is), and ``SYMMETRIC_CHAINS`` chains run from the best of them all, each with
-   one random chain's share.  Last, one chain
+   one random chain's share.  Then orbit chains (:func:`orbit_chain`): overlap chains inside
+   the subspace of configurations symmetric under a small rotation group (C2, D2, D3:
+   ``ORBIT_GROUPS``), one for each way N splits into the group's orbits, each climbing to the
+   subspace's local maximum at every better packing; its best is polished without the
+   symmetry.  Last, one chain
    from the best packing at a finer target step (``FINE_STEP``) looks for the packings closer
    above it than the chains' step.  The earlier hops,
    from the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
@@ -62,7 +66,7 @@ from scipy.sparse.linalg import spsolve
 
 from .high_dim import uniform_sphere as random_sphere  # (n, d) points uniform on S^{d-1}
 from .overlap import overlap_energy, overlap_lbfgs
-from .symmetric_starts import GROUPS, symmetric_start
+from .symmetric_starts import GROUPS, SymmetricSubspace, orbit_layouts, symmetric_start
 
 __all__ = [
     "tammes",
@@ -77,6 +81,8 @@ __all__ = [
     "overlap_relax",
     "chain_accepts",
     "vacancy_start",
+    "symmetric_climb",
+    "orbit_chain",
     "polish",
     "active_set_newton",
     "contact_graph",
@@ -727,6 +733,155 @@ def _restart_chain(packing: np.ndarray, angle_deg: float,
     return (cos_t, *overlap_relax(packing, cos_t))
 
 
+# ---------------------------------------------------------------------------
+# stage 1c: chains inside a symmetric subspace (orbit chains)
+# ---------------------------------------------------------------------------
+
+#: On S^2, where the symmetric starts are made, after the symmetric phase and before the fine
+#: chain of the default search: ``ORBIT_CHAINS`` orbit chains (:func:`orbit_chain`) of
+#: ``ORBIT_HOPS`` hops for every layout (:func:`numerics.symmetric_starts.orbit_layouts`) of N
+#: under each group of ``ORBIT_GROUPS``, the smallest rotation groups.  A symmetric start alone
+#: is a random start: the chains break its symmetry at once, and D2, D3 and C2 starts with a
+#: 150-hop chain did not reach the best known 128, 90 and 76 (whose rotation groups these are,
+#: with 32 and 15 generic orbits, and 37 and the two poles); nor did 60 D2 starts, relaxed and
+#: polished, reach 128 (their Riesz minima are few, about ten distinct packings).  Inside the
+#: subspace the landscape is small: 8 orbit chains of 60 hops each (one generator) reached 128
+#: at 5, 90 at 7 and 76 at 2, in 1.7, 0.6 and 0.7 s a chain (two processes on the two cores).
+#: With no hops (the start climbed and polished) none of 12 reached 128 or 76 (but 5 of 6 reached
+#: 90); with 30 hops 2 of
+#: 8 reached 128, with 80 6 of 8 (these three with a former "relocate" move that reordered rows
+#: and so blended representatives); a second chain per layout mostly repeated the first's
+#: packing, so the hops go to one.  Each hop costs about one random chain's hop plus the climbs;
+#: even N have up to six layouts.
+ORBIT_GROUPS: tuple = ("C2", "D2", "D3")
+#: Orbit chains per layout, and the hops of each.
+ORBIT_CHAINS = 1
+ORBIT_HOPS = 60
+#: The climb (:func:`symmetric_climb`) raises its target by a relative step that starts at
+#: ``CLIMB_STEPS[0]``, doubles after a success and falls to a quarter after a failure, down to
+#: ``CLIMB_STEPS[1]``; then it tries the chain's own step until that fails.
+CLIMB_STEPS = (1e-3, 1e-6)
+#: Iterations of the Riesz s = 1 relaxation of an orbit chain's random start (it only spreads
+#: the orbits; the climb follows).
+ORBIT_RIESZ_ITERS = 150
+#: The orbit chains draw from ``default_rng((seed, ORBIT_STREAM))``.
+ORBIT_STREAM = 4
+
+
+def symmetric_climb(x: np.ndarray, angle_deg: float, space, step: float = TARGET_STEP,
+                    deadline: float | None = None) -> tuple[np.ndarray, float]:
+    """Raise the smallest angle of ``x`` ``(n, 3)``, a configuration of the symmetric subspace
+    ``space`` (:class:`numerics.symmetric_starts.SymmetricSubspace`) with angle ``angle_deg``:
+    relax the overlap energy at a target ``(1 + s)`` times the angle and project onto the
+    subspace; a packing above the angle is kept and ``s`` doubles, otherwise it falls to a
+    quarter, from ``CLIMB_STEPS[0]`` down to ``CLIMB_STEPS[1]``; then the same at ``s = step``
+    (the chain's) until it fails, so that the chain's first relaxation from the result is not a
+    packing.  Past ``deadline`` it stops.  ``-> (configuration of the subspace, its angle)``.
+
+    The overlap energy of a symmetric configuration is invariant under the group, so its
+    gradient, and the relaxation, keep the symmetry up to rounding, which the projection removes."""
+    s, last = CLIMB_STEPS
+    while deadline is None or time.perf_counter() < deadline:
+        y, e = overlap_relax(x, math.cos(math.radians(angle_deg) * (1.0 + s)))
+        y = space.project(y)
+        a = min_angle_deg(y) if e < FEASIBLE_ENERGY else -1.0
+        if a > angle_deg:
+            x, angle_deg = y, a
+            s = step if s == step else 2.0 * s
+        elif s == step:
+            break
+        else:
+            s = s / 4.0 if s / 4.0 >= last else step
+    return x, angle_deg
+
+
+def _orbit_perturb(space, x: np.ndarray, move: str, best_rad: float,
+                   rng: np.random.Generator) -> np.ndarray:
+    """One basin-hopping move inside the symmetric subspace ``space``; ``(n, 3) -> (n, 3)``.
+
+    ``"jiggle"`` jiggles every point (:func:`_perturb`) and projects.  ``"throw"`` and
+    ``"relocate"`` move whole generic orbits, the crowded ones more likely (as :func:`_perturb`
+    moves points): thrown to a random place, or put at the centre of the largest empty cap of
+    the configuration without them; the special orbits stay.  (A move of single points would
+    shift a representative by a ``1/|G|`` share, and :func:`relocate_crowded` reorders rows.)"""
+    if move == "jiggle":
+        return space.project(_perturb(x, move, best_rad, rng))
+    order, a = len(space.rotations), space.a
+    reps = x[:a].copy()  # the identity's block: x[j] = G_0 r_j = r_j
+    c = _gram(x)
+    np.fill_diagonal(c, -np.inf)
+    deg = (np.sum(c >= math.cos(best_rad + 1e-6), axis=1)[:order * a].reshape(order, a).sum(axis=0)
+           + 0.5)
+    k = min(a, int(rng.integers(1, max(2, a // (15 if move == "relocate" else 10)) + 1)))
+    idx = rng.choice(a, size=k, replace=False, p=deg / deg.sum())
+    if move == "relocate":
+        keep = np.setdiff1d(np.arange(a), idx)
+        for j in idx:
+            rest = space.build(reps[keep])  # the other orbits, with the special ones
+            try:
+                hole = largest_holes(rest)[0][0]
+            except Exception:  # noqa: BLE001 - a degenerate hull: throw instead
+                hole = rng.standard_normal(3)
+            reps[j] = hole / np.linalg.norm(hole)
+            keep = np.append(keep, j)
+    else:
+        thrown = rng.standard_normal((k, 3))
+        reps[idx] = thrown / np.linalg.norm(thrown, axis=1, keepdims=True)
+    return space.build(reps)
+
+
+def orbit_chain(space, rng: np.random.Generator, hops: int | None = None, moves: tuple = MOVES,
+                deadline: float | None = None, polish_limit=lambda: None,
+                step: float = TARGET_STEP, on_hop=None) -> tuple[np.ndarray, int]:
+    """An overlap chain inside the symmetric subspace ``space``; ``-> ((n, 3), hops made)``, its
+    best symmetric packing, polished without the symmetry (:func:`_finish`).
+
+    From a random configuration of the subspace, relaxed with a Riesz s = 1 energy and climbed
+    (:func:`symmetric_climb`), each of ``hops`` hops (None: ``ORBIT_HOPS``) moves the chain
+    inside the subspace (:func:`_orbit_perturb`), relaxes the overlap energy at ``1 + step``
+    times the chain's best angle, and projects: a packing is climbed and becomes the chain's
+    best; otherwise threshold accepting (:func:`chain_accepts`, on the energy before the
+    projection, which moves the configuration by rounding only), and back to the best after
+    ``CHAIN_PATIENCE`` hops that do not lower the energy.  ``on_hop()`` is called after every
+    hop.  Past ``deadline`` it stops hopping and returns its best unpolished."""
+    hops = ORBIT_HOPS if hops is None else hops
+    x = space.random(rng)
+    if ORBIT_RIESZ_ITERS:
+        x = space.project(riesz_relax(x, 1.0, maxiter=ORBIT_RIESZ_ITERS, deadline=deadline))
+    best, best_a = symmetric_climb(x, min_angle_deg(x), space, step, deadline)
+    home = _restart_chain(best, best_a, step)
+    cos_t, chain, energy = home
+    chain = space.project(chain)
+    stalled = done = 0
+    for _ in range(hops):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        done += 1
+        move = moves[int(rng.random() * len(moves))]
+        y, e = overlap_relax(_orbit_perturb(space, chain, move, math.radians(best_a), rng), cos_t)
+        y = space.project(y)
+        a = min_angle_deg(y) if e < FEASIBLE_ENERGY else -1.0
+        if a > best_a:
+            best, best_a = symmetric_climb(y, a, space, step, deadline)
+            home = _restart_chain(best, best_a, step)
+            cos_t, chain, energy = home
+            chain = space.project(chain)
+            stalled = 0
+        else:
+            stalled = 0 if e < energy else stalled + 1
+            if chain_accepts(e, energy):
+                chain, energy = y, e
+            if stalled >= CHAIN_PATIENCE:
+                stalled = 0
+                cos_t, chain, energy = home
+                chain = space.project(chain)
+        if on_hop:
+            on_hop()
+    if deadline is not None and time.perf_counter() > deadline:
+        return best, done
+    return _finish(best, time_limit=polish_limit()), done
+
+
 @one_blas_thread
 def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
                   budget: float | None = None, target_deg: float | None = None,
@@ -735,7 +890,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   hop_energy: str | None = None, chains: int | None = None,
                   target_step: float = TARGET_STEP, symmetric_starts: tuple | None = None,
                   symmetric_chains: int | None = None, fine_hops: int | None = None,
-                  vacancy_starts: tuple | None = None) -> TammesResult:
+                  vacancy_starts: tuple | None = None, orbit_groups: tuple | None = None,
+                  orbit_chains: int | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
     ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
@@ -766,12 +922,19 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     ``vacancy_starts``: the groups of the vacancy starts (the symmetric start for ``n + 1``
     points, relaxed and polished, less one point, see ``VACANCY_STARTS``), made after the
     symmetric starts from their own generator and ranked with them; None is
-    ``VACANCY_STARTS``, ``()`` none; made where the symmetric starts are.  ``fine_hops``:
+    ``VACANCY_STARTS``, ``()`` none; made where the symmetric starts are.  ``orbit_groups``: the
+    groups whose symmetric subspaces the orbit chains search (:func:`orbit_chain`), after the
+    symmetric phase from their own generator (``ORBIT_STREAM``); None is ``ORBIT_GROUPS``,
+    ``()`` none; run where the symmetric starts are.  ``orbit_chains``: the orbit chains per
+    layout of N (:func:`numerics.symmetric_starts.orbit_layouts`); None is ``ORBIT_CHAINS`` in
+    the default search (no ``hops``, no ``budget``) and 0 otherwise; each is counted as a start,
+    its ``ORBIT_HOPS`` hops as hops; they keep their own Riesz relaxation
+    (``ORBIT_RIESZ_ITERS``) whatever the ``schedule``.  ``fine_hops``:
     the hops of the last chain, from the best packing at the finer step ``FINE_STEP`` (it has no
     patience stop: it runs all of them); None is ``FINE_HOPS`` in
     the default search (no ``hops``, no ``budget``) and 0 otherwise; it runs with the overlap
     hops only.  ``restarts`` and ``hops`` count the random starts and hops; the result's counts
-    include the symmetric, vacancy and fine ones.
+    include the symmetric, vacancy, orbit and fine ones.
     ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
     bounds it, so results do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start
@@ -792,13 +955,16 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     hop_energy = DEFAULT_HOP_ENERGY if hop_energy is None else hop_energy
     symmetric_starts = SYMMETRIC_STARTS if symmetric_starts is None else symmetric_starts
     vacancy_starts = VACANCY_STARTS if vacancy_starts is None else vacancy_starts
-    for name, value in (("symmetric_starts", symmetric_starts), ("vacancy_starts", vacancy_starts)):
+    orbit_groups = ORBIT_GROUPS if orbit_groups is None else orbit_groups
+    for name, value in (("symmetric_starts", symmetric_starts), ("vacancy_starts", vacancy_starts),
+                        ("orbit_groups", orbit_groups)):
         if (not isinstance(value, (tuple, list))
                 or not all(isinstance(g, str) and g in GROUPS for g in value)):
             raise ValueError(f"{name} must be a tuple of names from {sorted(GROUPS)}, got {value!r}")
     for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains),
-                        ("symmetric_chains", symmetric_chains), ("fine_hops", fine_hops)):
-        nonneg = name in ("hops", "symmetric_chains", "fine_hops")
+                        ("symmetric_chains", symmetric_chains), ("fine_hops", fine_hops),
+                        ("orbit_chains", orbit_chains)):
+        nonneg = name in ("hops", "symmetric_chains", "fine_hops", "orbit_chains")
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                                   or value < (0 if nonneg else 1)):
             kind = "non-negative" if nonneg else "positive"
@@ -980,6 +1146,30 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             # the limit n_hops + share is the chain's share (the random chains' is max_hops)
             early += run_chain(*spool[c], share, chain_patience(share), None, srng, n_hops + share)
             ran += 1
+    # the orbit chains (see ORBIT_GROUPS), from their own generator, after the symmetric phase
+    layouts = [(g, a, t) for g in (tuple(orbit_groups) if on_s2 else ()) for a, t in orbit_layouts(n, g)]
+    n_orbit = ((ORBIT_CHAINS if hops is None and budget is None else 0) if orbit_chains is None
+               else orbit_chains)
+    if layouts and n_orbit and not spent():
+        orng = np.random.default_rng((seed, ORBIT_STREAM))
+        planned = None if budget is not None else starts + len(layouts) * n_orbit
+        hops_planned = n_hops + len(layouts) * n_orbit * ORBIT_HOPS
+
+        def orbit_hop():
+            nonlocal n_hops
+            n_hops += 1
+            hop_report()
+
+        for group, a, taken in layouts:
+            for _ in range(n_orbit):
+                if spent():
+                    break
+                y, _ = orbit_chain(SymmetricSubspace(group, a, taken), orng, moves=moves, deadline=deadline,
+                                   polish_limit=polish_limit, step=target_step, on_hop=orbit_hop)
+                consider(y)
+                starts += 1
+                if progress:
+                    progress("starts", starts, planned, best_a)
     # the fine chain, from the best packing (see FINE_STEP); not counted in ``ran`` and
     # ``early``, which say how the chains that search ended
     fine = (FINE_HOPS if hops is None and budget is None else 0) if fine_hops is None else fine_hops
@@ -998,7 +1188,8 @@ def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
            budget: float | None = None, hops: int | None = None, moves: tuple = MOVES,
            hop_energy: str | None = None, symmetric_starts: tuple | None = None,
            symmetric_chains: int | None = None, fine_hops: int | None = None,
-           vacancy_starts: tuple | None = None) -> np.ndarray:
+           vacancy_starts: tuple | None = None, orbit_groups: tuple | None = None,
+           orbit_chains: int | None = None) -> np.ndarray:
     """``(n, d)`` unit vectors maximizing the smallest pairwise angle (best found).
 
     Multi-start Riesz relaxation + basin hopping, then exact LP / active-set polish; see
@@ -1007,4 +1198,5 @@ def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
     return tammes_search(n, d, seed=seed, restarts=restarts, budget=budget, hops=hops, moves=moves,
                          hop_energy=hop_energy, symmetric_starts=symmetric_starts,
                          symmetric_chains=symmetric_chains, fine_hops=fine_hops,
-                         vacancy_starts=vacancy_starts).points
+                         vacancy_starts=vacancy_starts, orbit_groups=orbit_groups,
+                         orbit_chains=orbit_chains).points

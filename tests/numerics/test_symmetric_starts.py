@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import numerics.tammes as tammes_module
 from numerics.reference import best_known_tammes_s2
-from numerics.symmetric_starts import GROUPS, orbit, orbit_decomposition, rotation_group, symmetric_start
+from numerics.symmetric_starts import (GROUPS, SymmetricSubspace, orbit, orbit_decomposition, orbit_layouts,
+                                       rotation_group, symmetric_start)
 
 PHI = (1 + 5 ** 0.5) / 2
 
@@ -24,11 +25,21 @@ def _icosahedron():
     return np.array(pts, dtype=float)
 
 
-#: The polyhedron whose rotations each group is, by its vertex coordinates.
+def _prism(k):
+    """A regular k-gonal prism about z with a vertex on the x axis (its rotations: D_k)."""
+    t = 2 * np.pi * np.arange(k) / k
+    return np.array([(np.cos(a), np.sin(a), h) for a in t for h in (1.0, -1.0)])
+
+
+#: The polyhedron whose rotations each group is, by its vertex coordinates (for C2 a
+#: "twisted" solid: two points and their half turns about z).
 POLYHEDRA = {"icosahedral": _icosahedron(),
              "octahedral": np.array(list(itertools.product((1, -1), repeat=3)), dtype=float),  # cube
-             "tetrahedral": np.array([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)], dtype=float)}
-ORDERS = {"icosahedral": 60, "octahedral": 24, "tetrahedral": 12}
+             "tetrahedral": np.array([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)], dtype=float),
+             "C2": np.array([(1, 2, 0.5), (-1, -2, 0.5), (0.3, 0.1, -1), (-0.3, -0.1, -1)]),
+             "D2": np.array(list(itertools.product((1, -1), (2, -2), (3, -3))), dtype=float),  # a box
+             "D3": _prism(3)}
+ORDERS = {"icosahedral": 60, "octahedral": 24, "tetrahedral": 12, "C2": 2, "D2": 4, "D3": 6}
 
 
 def _same_set(a, b, tol=1e-9):
@@ -138,6 +149,67 @@ def test_start_is_a_union_of_orbits_plus_the_remainder(name, n):
 
 
 # ---------------------------------------------------------------------------
+# the symmetric subspace
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_layouts_against_every_exact_decomposition(name):
+    """Every exact decomposition with a generic orbit has a layout with the same sizes of
+    special orbits, and each layout is one (brute force over a and the special orbits)."""
+    sizes = [k for k, _ in GROUPS[name]["special"]]
+    for n in range(1, 201):
+        layouts = orbit_layouts(n, name)
+        kinds = [tuple(sorted(k for t, k in zip(taken, sizes) if t)) for _, taken in layouts]
+        assert len(set(kinds)) == len(kinds)
+        for a, taken in layouts:
+            assert a >= 1 and ORDERS[name] * a + sum(t * k for t, k in zip(taken, sizes)) == n
+        brute = {tuple(sorted(k for t, k in zip(taken, sizes) if t))
+                 for taken in itertools.product((0, 1), repeat=len(sizes)) for a in range(1, n + 1)
+                 if ORDERS[name] * a + sum(t * k for t, k in zip(taken, sizes)) == n}
+        assert set(kinds) == brute
+
+
+def test_layout_examples():
+    assert orbit_layouts(128, "D2") == [(32, (0, 0, 0)), (31, (1, 1, 0))]
+    assert orbit_layouts(90, "D3") == [(15, (0, 0, 0)), (14, (1, 1, 0))]
+    assert orbit_layouts(76, "C2") == [(38, (0, 0)), (37, (1, 1))]
+    assert orbit_layouts(127, "C2") == [(63, (1, 0))]
+    assert orbit_layouts(127, "D2") == [] and orbit_layouts(1, "C2") == []
+
+
+@pytest.mark.parametrize("name,a,taken", [("D2", 5, (1, 1, 0)), ("D3", 4, (0, 1, 1)), ("C2", 7, (1, 1)),
+                                          ("icosahedral", 1, (0, 1, 0))])
+def test_subspace_configurations_are_invariant_and_the_projection_is_idempotent(name, a, taken):
+    space = SymmetricSubspace(name, a, taken)
+    rng = np.random.default_rng(1)
+    x = space.random(rng)
+    assert x.shape == (space.n, 3) and np.allclose(np.linalg.norm(x, axis=1), 1.0)
+    for m in rotation_group(name):
+        assert _same_set(x @ m.T, x)
+    assert np.abs(space.project(x) - x).max() < 1e-14  # the identity on the subspace
+    y = x + 0.05 * rng.standard_normal(x.shape)
+    p = space.project(y / np.linalg.norm(y, axis=1, keepdims=True))
+    assert np.abs(space.project(p) - p).max() < 1e-14
+    for m in rotation_group(name):
+        assert _same_set(p @ m.T, p)
+
+
+def test_projection_is_the_normalized_orbit_mean_against_a_loop():
+    """The representative of orbit j is the normalized mean of g_i^T x_{i j} (plain loops)."""
+    space = SymmetricSubspace("D3", 3, (0, 0, 1))
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((space.n, 3))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    g = rotation_group("D3")
+    reps = []
+    for j in range(3):
+        v = sum(g[i].T @ x[i * 3 + j] for i in range(6))
+        reps.append(v / np.linalg.norm(v))
+    expected = np.vstack([np.array(reps) @ gi.T for gi in g] + [orbit((0, 0, 1), "D3")])
+    assert np.abs(space.project(x) - expected).max() < 1e-14
+
+
+# ---------------------------------------------------------------------------
 # in the search
 # ---------------------------------------------------------------------------
 
@@ -161,7 +233,7 @@ def test_search_takes_its_symmetric_starts_from_the_groups(monkeypatch, n, d, gr
 
     monkeypatch.setattr(tammes_module, "symmetric_start", recording)
     res = tammes_module.tammes_search(n, d, seed=0, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0,
-                                      symmetric_starts=groups, vacancy_starts=())
+                                      symmetric_starts=groups, vacancy_starts=(), orbit_groups=())
     assert calls == expected
     assert res.starts == 1 + len(expected)  # counted with the random start
 
@@ -240,7 +312,7 @@ def test_the_symmetric_chain_moves_with_the_symmetric_stream(monkeypatch):
     monkeypatch.setattr(tammes_module, "symmetric_start", start_spy)
     monkeypatch.setattr(tammes_module, "_perturb", perturb_spy)
     r = tammes_module.tammes_search(40, 3, seed=0, restarts=1, hops=3, chains=1, symmetric_chains=1,
-                                    vacancy_starts=())
+                                    vacancy_starts=(), orbit_groups=())
     assert r.hops == 6 and len(moves_rng) == 6
     assert all(g is moves_rng[0] for g in moves_rng[:3])
     assert all(g is starts_rng[0] for g in moves_rng[3:]) and moves_rng[0] is not starts_rng[0]
@@ -401,3 +473,195 @@ def test_past_its_deadline_a_vacancy_start_is_not_polished(monkeypatch):
     x = tammes_module.vacancy_start(30, np.random.default_rng(0), "icosahedral", deadline=0.0)
     start = symmetric_start(31, np.random.default_rng(0), "icosahedral")
     assert x.shape == (30, 3) and sum((start == row).all(axis=1).any() for row in x) == 30
+
+
+# ---------------------------------------------------------------------------
+# the orbit chains: overlap chains inside a symmetric subspace
+# ---------------------------------------------------------------------------
+
+def _riesz_start(space, seed):
+    x = space.random(np.random.default_rng(seed))
+    return space.project(tammes_module.riesz_relax(x, 1.0, maxiter=150))
+
+
+def test_the_climb_stays_in_the_subspace_and_raises_the_angle():
+    space = SymmetricSubspace("D2", 10, (0, 0, 0))
+    x = _riesz_start(space, 0)
+    a0 = tammes_module.min_angle_deg(x)
+    y, a = tammes_module.symmetric_climb(x, a0, space)
+    assert np.abs(space.project(y) - y).max() < 1e-14
+    assert a == tammes_module.min_angle_deg(y) and a > a0 + 1e-3
+    # it ends where the chain's own step finds no packing: the chain's first relaxation is not one
+    _, e = tammes_module.overlap_relax(y, np.cos(np.radians(a) * (1 + tammes_module.TARGET_STEP)))
+    assert e >= tammes_module.FEASIBLE_ENERGY
+
+
+def test_projection_is_the_nearest_configuration_of_the_subspace():
+    space = SymmetricSubspace("D3", 4, (1, 0, 1))
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.standard_normal((space.n, 3))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        p = space.project(x)
+        for _ in range(10):
+            other = space.random(rng)
+            assert np.sum((x - p) ** 2) <= np.sum((x - other) ** 2) + 1e-12
+        near = space.project(p + 1e-3 * rng.standard_normal(p.shape))
+        assert np.sum((x - p) ** 2) <= np.sum((x - near) ** 2) + 1e-12
+
+
+@pytest.mark.parametrize("move", tammes_module.MOVES)
+def test_orbit_moves_keep_the_layout(move):
+    """Every move leaves a configuration of the subspace with the special orbits in place; a
+    throw or a relocation moves whole generic orbits, at most max(2, a // 10) of them."""
+    space = SymmetricSubspace("D2", 20, (1, 1, 0))
+    rng = np.random.default_rng(4)
+    x = _riesz_start(space, 1)
+    for _ in range(5):
+        y = tammes_module._orbit_perturb(space, x, move, np.radians(20.0), rng)
+        assert np.abs(space.project(y) - y).max() < 1e-14
+        assert np.array_equal(y[-4:], x[-4:])
+        moved = np.flatnonzero(np.abs(y[:20] - x[:20]).max(axis=1) > 0)
+        if move == "jiggle":
+            assert len(moved) == 20
+        else:
+            assert 1 <= len(moved) <= 2
+
+
+def test_an_orbit_relocation_fills_the_largest_hole():
+    """One orbit relocated lands at the centre of the largest empty cap of the others."""
+    space = SymmetricSubspace("D3", 6, (0, 0, 0))
+    x = _riesz_start(space, 2)
+    checked = 0
+    for seed in range(10):  # the moves that relocate one orbit (the draw allows one or two)
+        y = tammes_module._orbit_perturb(space, x, "relocate", np.radians(30.0), np.random.default_rng(seed))
+        moved = np.flatnonzero(np.abs(y[:6] - x[:6]).max(axis=1) > 0)
+        if len(moved) == 1:
+            rest = space.build(np.delete(x[:6], moved[0], axis=0))
+            normals, _ = tammes_module.largest_holes(rest)
+            assert np.abs(y[moved[0]] - normals[0]).max() < 1e-12
+            checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.slow
+def test_an_orbit_chain_reaches_the_best_known_128_where_its_climb_alone_does_not():
+    """N = 128: the best known packing (Sloane's table, test data) has the rotations D2 and 32
+    generic orbits.  Orbit chains in that subspace reach it from seeds 0 and 1; with no hops
+    (the start climbed and polished) they end more than 0.03 degrees short."""
+    best = best_known_tammes_s2()[128]
+    space = SymmetricSubspace("D2", 32, (0, 0, 0))
+    for seed in (0, 1):
+        x, hops = tammes_module.orbit_chain(space, np.random.default_rng(seed))
+        assert hops == tammes_module.ORBIT_HOPS
+        assert tammes_module.min_angle_deg(x) >= best - 1e-5
+        y, _ = tammes_module.orbit_chain(space, np.random.default_rng(seed), hops=0)
+        assert best - tammes_module.min_angle_deg(y) > 3e-2
+
+
+def test_an_orbit_chain_reaches_the_best_known_90():
+    """N = 90: the best known packing (test data) has the rotations D3 and 15 generic orbits;
+    there the climb from a start alone reaches it (seeds 1 to 5 of 0 to 5)."""
+    best = best_known_tammes_s2()[90]
+    space = SymmetricSubspace("D3", 15, (0, 0, 0))
+    x, _ = tammes_module.orbit_chain(space, np.random.default_rng(1), hops=0)
+    assert tammes_module.min_angle_deg(x) >= best - 1e-5
+
+
+def test_the_orbit_chain_stops_at_its_deadline(monkeypatch):
+    def no_polish(*a, **k):
+        raise AssertionError("polished past the deadline")
+
+    monkeypatch.setattr(tammes_module, "_finish", no_polish)
+    space = SymmetricSubspace("C2", 10, (0, 0))
+    x, hops = tammes_module.orbit_chain(space, np.random.default_rng(0), deadline=0.0)
+    assert hops == 0 and np.abs(space.project(x) - x).max() < 1e-14
+
+
+def _orbit_spy(calls):
+    def spy(space, rng, **kw):
+        calls.append((space.group, space.a, space.taken, rng))
+        return space.random(rng), 0
+    return spy
+
+
+def test_the_search_runs_one_orbit_chain_per_layout_from_its_own_stream(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tammes_module, "orbit_chain", _orbit_spy(calls))
+    r = tammes_module.tammes_search(90, 3, seed=5, restarts=1, hops=0, symmetric_starts=(),
+                                    vacancy_starts=(), orbit_chains=1)
+    layouts = [(g, a, t) for g in tammes_module.ORBIT_GROUPS for a, t in orbit_layouts(90, g)]
+    assert [c[:3] for c in calls] == layouts and len(layouts) == 6
+    assert r.starts == 1 + len(layouts)
+    assert all(c[3] is calls[0][3] for c in calls)
+    expected = np.random.default_rng((5, tammes_module.ORBIT_STREAM))
+    for g, a, t in layouts:
+        SymmetricSubspace(g, a, t).random(expected)
+    assert calls[0][3].random() == expected.random()
+
+
+@pytest.mark.parametrize("n,d,kw", [(11, 3, {}), (tammes_module.SYMMETRIC_MAX_N + 1, 3, {}), (24, 4, {}),
+                                    (40, 3, {"orbit_groups": ()}), (40, 3, {"orbit_chains": 0}),
+                                    (40, 3, {"orbit_chains": None})])  # explicit hops: none by default
+def test_where_the_search_runs_no_orbit_chain(monkeypatch, n, d, kw):
+    calls = []
+    monkeypatch.setattr(tammes_module, "orbit_chain", _orbit_spy(calls))
+    tammes_module.tammes_search(n, d, seed=0, restarts=1, hops=0, schedule=(3.0,), polish_time=1.0,
+                                symmetric_starts=(), vacancy_starts=(), **{"orbit_chains": 1, **kw})
+    assert calls == []
+
+
+def test_the_default_search_runs_the_orbit_chains(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tammes_module, "orbit_chain", _orbit_spy(calls))
+    monkeypatch.setattr(tammes_module, "HOP_WORK", 400.0)  # a short default search
+    monkeypatch.setattr(tammes_module, "FINE_HOPS", 2)
+    tammes_module.tammes_search(40, 3, seed=0)
+    assert [c[0] for c in calls] == [g for g in tammes_module.ORBIT_GROUPS for _ in orbit_layouts(40, g)]
+
+
+def test_within_a_budget_the_orbit_chains_come_only_when_asked_and_the_hops_ran_out(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tammes_module, "orbit_chain", _orbit_spy(calls))
+    kw = dict(seed=0, restarts=1, symmetric_starts=(), vacancy_starts=())
+    tammes_module.tammes_search(40, 3, budget=1.0, orbit_chains=1, **kw)  # the chains take it all
+    tammes_module.tammes_search(40, 3, hops=2, budget=60.0, **kw)  # not asked for
+    assert calls == []
+    tammes_module.tammes_search(40, 3, hops=2, budget=60.0, orbit_chains=1, **kw)
+    assert [c[0] for c in calls] == [g for g in tammes_module.ORBIT_GROUPS for _ in orbit_layouts(40, g)]
+
+
+def test_the_orbit_chains_only_add_to_the_search():
+    """They come after the random and symmetric phases, from their own generator: the search
+    with them has the packings of the search without them first, one start more per layout,
+    and their hops, each reported to the progress callback."""
+    kw = dict(seed=2, restarts=2, hops=10, chains=2, vacancy_starts=(), fine_hops=0)
+    without = tammes_module.tammes_search(36, 3, orbit_groups=(), **kw)
+    reported = []
+    with_ = tammes_module.tammes_search(36, 3, orbit_groups=("D3",), orbit_chains=1,
+                                        progress=lambda *a: reported.append(a), **kw)
+    angles = [a for _, a in with_.history]
+    assert angles[:len(without.history)] == [a for _, a in without.history]
+    layouts = len(orbit_layouts(36, "D3"))
+    assert with_.starts == without.starts + layouts
+    assert with_.hops == without.hops + layouts * tammes_module.ORBIT_HOPS
+    hop_counts = [done for stage, done, *_ in reported if stage == "hops"]
+    assert hop_counts[-layouts * tammes_module.ORBIT_HOPS:] == list(range(without.hops + 1, with_.hops + 1))
+    assert with_.angle_deg >= without.angle_deg
+
+
+def test_orbit_phase_defaults():
+    assert tammes_module.ORBIT_GROUPS == ("C2", "D2", "D3")
+    assert (tammes_module.ORBIT_CHAINS, tammes_module.ORBIT_HOPS) == (1, 60)
+
+
+@pytest.mark.parametrize("bad", [("D7",), "D2", 3])
+def test_bad_orbit_groups_are_rejected(bad):
+    with pytest.raises(ValueError, match="orbit_groups"):
+        tammes_module.tammes_search(20, 3, orbit_groups=bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.0, True])
+def test_bad_orbit_chains_are_rejected(bad):
+    with pytest.raises(ValueError, match="orbit_chains"):
+        tammes_module.tammes_search(20, 3, orbit_chains=bad)

@@ -353,17 +353,22 @@ def test_overlap_chain_takes_rises_within_the_threshold_and_refuses_the_rest(mon
 
 
 def test_search_says_why_its_hops_ended():
-    from numerics.tammes import CHAINS, FINE_HOPS, HOPS_MAX, SYMMETRIC_CHAINS
+    from numerics.symmetric_starts import orbit_layouts
+    from numerics.tammes import CHAINS, FINE_HOPS, HOPS_MAX, ORBIT_GROUPS, ORBIT_HOPS, SYMMETRIC_CHAINS
 
     # the icosahedron is optimal: no overlap chain beats it, and each stops after 2/3 of its
     # share of the hops, the random starts' chains and the symmetric starts' chain alike; the
-    # fine chain, which has no patience stop, runs all its FINE_HOPS hops
+    # orbit chains (no patience stop: 6 layouts of 12 under C2, D2 and D3) and the fine chain
+    # run all their hops
     r = tammes_search(12, 3, seed=0, hop_energy="overlap")
     patience = 2 * (HOPS_MAX // CHAINS) // 3
-    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + FINE_HOPS
+    orbit = sum(len(orbit_layouts(12, g)) for g in ORBIT_GROUPS) * ORBIT_HOPS
+    assert orbit == 6 * ORBIT_HOPS
+    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + orbit + FINE_HOPS
     assert r.stopped == f"no progress in {patience} hops"
-    assert tammes_search(12, 3, seed=0, fine_hops=0).hops == (CHAINS + SYMMETRIC_CHAINS) * patience
-    r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=(), vacancy_starts=())
+    assert tammes_search(12, 3, seed=0, fine_hops=0, orbit_groups=()).hops == (CHAINS + SYMMETRIC_CHAINS) * patience
+    r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=(), vacancy_starts=(),
+                      orbit_groups=())
     assert r.stopped == "hops" and r.hops == 3  # explicit hops: no fine chain
     assert tammes_search(50, 3, seed=0, budget=2).stopped == "budget"
     assert tammes_search(8, 3, seed=0, target_deg=70.0).stopped == "target"
@@ -400,7 +405,7 @@ def test_the_fine_chain_starts_from_the_best_at_the_fine_step(monkeypatch):
 
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
     monkeypatch.setattr(tm, "_perturb", perturb_spy)
-    kw = dict(seed=5, restarts=2, hops=4, chains=1, symmetric_starts=(), vacancy_starts=())
+    kw = dict(seed=5, restarts=2, hops=4, chains=1, symmetric_starts=(), vacancy_starts=(), orbit_groups=())
     without = tm.tammes_search(40, 3, **kw)
     n_restarts, n_moves = len(restarts), len(moves)
     tm.tammes_search(40, 3, fine_hops=3, **kw)
@@ -451,7 +456,7 @@ def test_chain_target_is_the_step_above_its_best(monkeypatch):
     monkeypatch.setattr(tm, "overlap_relax", relax_spy)
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
     step = 1e-3
-    tm.tammes_search(50, 3, seed=0, restarts=2, hops=6, chains=1, target_step=step)
+    tm.tammes_search(50, 3, seed=0, restarts=2, hops=6, chains=1, target_step=step, orbit_groups=())
     allowed = {round(math.cos(math.radians(b) * (1 + step)), 12) for b in bests}
     assert targets and {round(t, 12) for t in targets} <= allowed
 
@@ -477,7 +482,7 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
     monkeypatch.setattr(tm, "_finish", finish_spy)
     monkeypatch.setattr(tm, "_restart_chain", restart_spy)
     four = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=4, symmetric_starts=(),
-                           vacancy_starts=())
+                           vacancy_starts=(), orbit_groups=())
     assert four.hops == 8 and four.starts == 4
     # a chain restarts from its own packing; the first restart of each is at its start's angle
     firsts = sorted(set(round(a, 9) for a in begun))
@@ -487,7 +492,7 @@ def test_each_chain_starts_from_its_own_start(monkeypatch):
     starts.clear()
     begun.clear()
     one = tm.tammes_search(50, 3, seed=0, restarts=4, hops=8, chains=1, symmetric_starts=(),
-                           vacancy_starts=())
+                           vacancy_starts=(), orbit_groups=())
     assert one.hops == 8
     assert begun[0] == pytest.approx(max(starts), abs=1e-9)
     assert all(b >= max(starts) - 1e-9 for b in begun)
