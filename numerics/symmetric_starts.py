@@ -128,6 +128,17 @@ def orbit(v, group: str = "icosahedral") -> np.ndarray:
     return np.array(keep)
 
 
+def _special_choices(n: int, group: str):
+    """``(taken, rest)`` for each choice of the group's special orbits (each at most once) that
+    leaves ``rest = n - sum_k taken_k size_k >= 0`` points, fewest special orbits first, ties to
+    the larger ones."""
+    sizes = [k for k, _ in GROUPS[group]["special"]]
+    for taken in sorted(itertools.product((0, 1), repeat=len(sizes)), key=lambda t: (sum(t), t[::-1])):
+        rest = int(n) - sum(t * k for t, k in zip(taken, sizes))
+        if rest >= 0:
+            yield taken, rest
+
+
 def orbit_decomposition(n: int, group: str = "icosahedral") -> tuple[int, tuple[int, ...], int]:
     """``(a, taken, r)``: ``n = order a + sum_k taken_k size_k + r`` over the special orbits of
     the group (each taken at most once: they are unique), ``a, r >= 0`` and ``r`` smallest; ties
@@ -135,12 +146,8 @@ def orbit_decomposition(n: int, group: str = "icosahedral") -> tuple[int, tuple[
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     order = len(rotation_group(group))
-    sizes = [k for k, _ in GROUPS[group]["special"]]
     best = None
-    for taken in sorted(itertools.product((0, 1), repeat=len(sizes)), key=lambda t: (sum(t), t[::-1])):
-        rest = int(n) - sum(t * k for t, k in zip(taken, sizes))
-        if rest < 0:
-            continue
+    for taken, rest in _special_choices(n, group):
         a, r = divmod(rest, order)
         if best is None or r < best[2]:
             best = (a, taken, r)
@@ -179,8 +186,7 @@ def orbit_layouts(n: int, group: str) -> list[tuple[int, tuple[int, ...]]]:
     order = len(rotation_group(group))
     sizes = [k for k, _ in GROUPS[group]["special"]]
     out, seen = [], set()
-    for taken in sorted(itertools.product((0, 1), repeat=len(sizes)), key=lambda t: (sum(t), t[::-1])):
-        rest = int(n) - sum(t * k for t, k in zip(taken, sizes))
+    for taken, rest in _special_choices(n, group):
         kind = tuple(sorted(k for t, k in zip(taken, sizes) if t))
         if rest >= order and rest % order == 0 and kind not in seen:
             seen.add(kind)

@@ -848,10 +848,13 @@ def orbit_chain(space, rng: np.random.Generator, hops: int | None = None, moves:
     x = space.random(rng)
     if ORBIT_RIESZ_ITERS:
         x = space.project(riesz_relax(x, 1.0, maxiter=ORBIT_RIESZ_ITERS, deadline=deadline))
+    def home_of(packing, angle_deg):  # where the chain returns to, in the subspace
+        cos_t, chain, energy = _restart_chain(packing, angle_deg, step)
+        return cos_t, space.project(chain), energy
+
     best, best_a = symmetric_climb(x, min_angle_deg(x), space, step, deadline)
-    home = _restart_chain(best, best_a, step)
+    home = home_of(best, best_a)
     cos_t, chain, energy = home
-    chain = space.project(chain)
     stalled = done = 0
     for _ in range(hops):
         if deadline is not None and time.perf_counter() > deadline:
@@ -863,9 +866,8 @@ def orbit_chain(space, rng: np.random.Generator, hops: int | None = None, moves:
         a = min_angle_deg(y) if e < FEASIBLE_ENERGY else -1.0
         if a > best_a:
             best, best_a = symmetric_climb(y, a, space, step, deadline)
-            home = _restart_chain(best, best_a, step)
+            home = home_of(best, best_a)
             cos_t, chain, energy = home
-            chain = space.project(chain)
             stalled = 0
         else:
             stalled = 0 if e < energy else stalled + 1
@@ -874,7 +876,6 @@ def orbit_chain(space, rng: np.random.Generator, hops: int | None = None, moves:
             if stalled >= CHAIN_PATIENCE:
                 stalled = 0
                 cos_t, chain, energy = home
-                chain = space.project(chain)
         if on_hop:
             on_hop()
     if deadline is not None and time.perf_counter() > deadline:
