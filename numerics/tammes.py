@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -766,6 +767,9 @@ CLIMB_STEPS = (1e-3, 1e-6)
 ORBIT_RIESZ_ITERS = 150
 #: The orbit chains draw from ``default_rng((seed, ORBIT_STREAM))``.
 ORBIT_STREAM = 4
+#: Processes of the default search (at most the machine's cores): with 2 the symmetric phases
+#: run in a second one (:mod:`numerics.tammes_worker`), beside the random phase.
+PROCESSES = 2
 
 
 def symmetric_climb(x: np.ndarray, angle_deg: float, space, step: float = TARGET_STEP,
@@ -883,6 +887,16 @@ def orbit_chain(space, rng: np.random.Generator, hops: int | None = None, moves:
     return _finish(best, time_limit=polish_limit()), done
 
 
+def _running_best(history: list) -> list:
+    """The ``(seconds, angle)`` entries of ``history`` that beat every earlier one, in time order
+    (the two processes' histories merged into one)."""
+    out = []
+    for t, a in sorted(history, key=lambda e: e[0]):
+        if not out or a > out[-1][1] + 1e-12:
+            out.append((t, a))
+    return out
+
+
 @one_blas_thread
 def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
                   budget: float | None = None, target_deg: float | None = None,
@@ -892,7 +906,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   target_step: float = TARGET_STEP, symmetric_starts: tuple | None = None,
                   symmetric_chains: int | None = None, fine_hops: int | None = None,
                   vacancy_starts: tuple | None = None, orbit_groups: tuple | None = None,
-                  orbit_chains: int | None = None) -> TammesResult:
+                  orbit_chains: int | None = None, processes: int | None = None,
+                  _worker: dict | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
     ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
@@ -936,6 +951,14 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     the default search (no ``hops``, no ``budget``) and 0 otherwise; it runs with the overlap
     hops only.  ``restarts`` and ``hops`` count the random starts and hops; the result's counts
     include the symmetric, vacancy, orbit and fine ones.
+    ``processes``: 2 runs the symmetric phases (the symmetric and vacancy starts and their chain,
+    and the orbit chains) in a second process (:mod:`numerics.tammes_worker`) while this one
+    makes the random phase, then replays their better packings in their order: the same result
+    and counts bit for bit, sooner (progress then reports the symmetric phases at once, when
+    they are replayed).  Only where nothing stops the search early (no ``budget``, no
+    ``target_deg``), with the overlap hops.  None is ``PROCESSES`` (at most the machine's
+    cores) in the default search (no ``hops``, no ``budget``) and 1 otherwise.
+    ``_worker``: internal, the second process's call (it runs the symmetric phases only).
     ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
     bounds it, so results do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start
@@ -964,13 +987,15 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             raise ValueError(f"{name} must be a tuple of names from {sorted(GROUPS)}, got {value!r}")
     for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains),
                         ("symmetric_chains", symmetric_chains), ("fine_hops", fine_hops),
-                        ("orbit_chains", orbit_chains)):
+                        ("orbit_chains", orbit_chains), ("processes", processes)):
         nonneg = name in ("hops", "symmetric_chains", "fine_hops", "orbit_chains")
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                                   or value < (0 if nonneg else 1)):
             kind = "non-negative" if nonneg else "positive"
             raise ValueError(f"{name} must be a {kind} integer, "
                              f"got {value!r}")
+    if processes is not None and processes not in (1, 2):
+        raise ValueError(f"processes must be 1 or 2, got {processes!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if (isinstance(target_step, bool) or not isinstance(target_step, (int, float))
@@ -1000,6 +1025,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     def reached():
         return target_deg is not None and best_a >= target_deg - 1e-9
 
+    events = []  # the second process's better packings: (time.perf_counter(), configuration)
+
     def consider(y) -> float:
         """Keep ``y`` if it beats the best; returns its angle in degrees."""
         nonlocal best, best_a
@@ -1007,6 +1034,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         if a > best_a + 1e-12:
             best, best_a = y, a
             history.append((round(elapsed(), 4), a))
+            if _worker is not None:
+                events.append((time.perf_counter(), y))
         return a
 
     def take_start(x, sch: tuple, into: list, total):
@@ -1024,106 +1053,144 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         consider(np.vstack([x, -x]))
         return TammesResult(best, best_a, 1, 0, elapsed(), history)
 
-    while starts < max_starts and not reached():
-        if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
-            break
-        take_start(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), pool,
-                   None if budget is not None and restarts is None else max_starts)
-    hops_planned = max_hops  # the progress total: set anew when the symmetric and fine chains begin
-
-    def hop_report():
-        if progress:
-            progress("hops", n_hops, None if budget is not None and hops is None else hops_planned, best_a)
-
-    def stop_reason() -> str:
-        """Why the hops end now: "" while none of the limits holds."""
-        if reached():
-            return "target"
-        if budget is not None and elapsed() >= budget:
-            return "budget"
-        return "hops" if n_hops >= max_hops else ""
-
-    def hops_left():
-        return not stop_reason()
-
-    if hop_energy == "riesz":
-        while hops_left():
-            n_hops += 1
-            y = _perturb(best, moves[int(rng.random() * len(moves))], math.radians(best_a), rng)
-            sch = _schedule(int(rng.integers(len(PORTFOLIO))), d, schedule, n)
-            y = _relax_schedule(y, sch[-1:] if sch else (), deadline)
-            consider(_finish(y, time_limit=polish_limit()))
-            hop_report()
-        # the loop ends only when one of the limits holds: stop_reason() names it
-        return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason())
-
-    # the feasibility chains: basin hopping with threshold accepting on the overlap energy at a
-    # target angle just above the chain's best; a zero-energy configuration is a better packing
-    # (polished at once).  Each chain starts from its own start, the best ``CHAINS`` of them:
-    # one chain sinks into the funnel of its first packing, and several see more of the landscape.
-    def spent() -> bool:
-        """Whether the target is reached or the budget spent (the limits other than the hops)."""
-        return stop_reason() in ("target", "budget")
-
-    def chain_patience(share):
-        """Hops without a better packing of its own after which a chain of the default search
-        stops early (two thirds of its share, at least ``CHAIN_PATIENCE``); None: never."""
-        return max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
-
-    def run_chain(own_a, own, share, patience, until, chain_rng, hop_limit, step=target_step):
-        """One overlap chain from the packing ``own``, drawing its moves from ``chain_rng``, at
-        targets ``1 + step`` times its best angle; returns whether it stopped early."""
-        nonlocal n_hops
-        done = since_best = stalled = 0
-        # where the chain returns to: relaxed once per packing
-        home = _restart_chain(own, own_a, step)
-        cos_t, chain, energy = home
-        while (not spent() and n_hops < hop_limit
-               and done < share and (until is None or elapsed() < until)
-               and (patience is None or since_best < patience)):
-            n_hops += 1
-            done += 1
-            move = moves[int(chain_rng.random() * len(moves))]
-            y = _perturb(chain, move, math.radians(own_a), chain_rng)
-            y, e = overlap_relax(y, cos_t)
-            packing = _finish(y, time_limit=polish_limit()) if e < FEASIBLE_ENERGY else None
-            a = -1.0 if packing is None else consider(packing)
-            if a > own_a + 1e-12:  # a better packing than this chain's
-                own_a, own = a, packing
-                since_best = stalled = 0
-                home = _restart_chain(own, own_a, step)
-                cos_t, chain, energy = home
-            else:
-                since_best += 1
-                stalled = 0 if e < energy else stalled + 1
-                if chain_accepts(e, energy):
-                    chain, energy = y, e
-                if stalled >= CHAIN_PATIENCE:  # back to the chain's best packing
-                    stalled = 0
-                    cos_t, chain, energy = home
-            hop_report()
-        return patience is not None and since_best >= patience
-
-    pool.sort(key=lambda p: -p[0])
-    k = min(CHAINS if chains is None else chains, len(pool))
-    t_chains = elapsed()
-    ran = early = 0  # chains run, and those that stopped early (no progress in their patience)
-    patience = None
-    for c in range(k):
-        share = max_hops // k + (c < max_hops % k)
-        if share == 0 or not hops_left():
-            break
-        patience = chain_patience(share)
-        until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
-        early += run_chain(*pool[c], share, patience, until, rng, max_hops)
-        ran += 1
-    # the symmetric and vacancy starts and their chains come after the random ones, from
-    # generators of their own, so that everything before them is the search without them, bit
-    # for bit.  Within a budget the random chains share all of it, unless ``hops`` runs out first.
+    # the symmetric phases depend only on their own generators (see numerics.tammes_worker):
+    # where nothing stops the search early they can run in a second process meanwhile
     on_s2 = _takes_symmetric_starts(n, d)
     groups = tuple(symmetric_starts) if on_s2 else ()
     vacancies = tuple(vacancy_starts) if on_s2 else ()
-    if (groups or vacancies) and not spent() and (budget is None or hops is not None):
+    layouts = [(g, a, t) for g in (tuple(orbit_groups) if on_s2 else ()) for a, t in orbit_layouts(n, g)]
+    n_orbit = ((ORBIT_CHAINS if hops is None and budget is None else 0) if orbit_chains is None
+               else orbit_chains)
+    procs = ((min(PROCESSES, os.cpu_count() or 1) if hops is None and budget is None else 1)
+             if processes is None else processes)
+    worker = None
+    if (procs > 1 and _worker is None and budget is None and target_deg is None
+            and hop_energy == "overlap" and ((groups or vacancies) or (layouts and n_orbit))):
+        from . import tammes_worker
+
+        worker = tammes_worker.start(n, seed, dict(
+            restarts=restarts, hops=hops, schedule=schedule, polish_time=polish_time, moves=moves,
+            hop_energy=hop_energy, chains=chains, target_step=target_step,
+            symmetric_starts=symmetric_starts, symmetric_chains=symmetric_chains,
+            vacancy_starts=vacancy_starts, orbit_groups=orbit_groups, orbit_chains=orbit_chains))
+    try:  # the second process is ended if this one gives up
+        while _worker is None and starts < max_starts and not reached():  # (the worker has none)
+            if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
+                break
+            take_start(random_sphere(n, d, rng), _schedule(starts, d, schedule, n), pool,
+                       None if budget is not None and restarts is None else max_starts)
+        hops_planned = max_hops  # the progress total: set anew when the symmetric and fine chains begin
+
+        def hop_report():
+            if progress:
+                progress("hops", n_hops, None if budget is not None and hops is None else hops_planned, best_a)
+
+        def stop_reason() -> str:
+            """Why the hops end now: "" while none of the limits holds."""
+            if reached():
+                return "target"
+            if budget is not None and elapsed() >= budget:
+                return "budget"
+            return "hops" if n_hops >= max_hops else ""
+
+        def hops_left():
+            return not stop_reason()
+
+        if hop_energy == "riesz":
+            while hops_left():
+                n_hops += 1
+                y = _perturb(best, moves[int(rng.random() * len(moves))], math.radians(best_a), rng)
+                sch = _schedule(int(rng.integers(len(PORTFOLIO))), d, schedule, n)
+                y = _relax_schedule(y, sch[-1:] if sch else (), deadline)
+                consider(_finish(y, time_limit=polish_limit()))
+                hop_report()
+            # the loop ends only when one of the limits holds: stop_reason() names it
+            return TammesResult(best, best_a, starts, n_hops, elapsed(), history, stop_reason())
+
+        # the feasibility chains: basin hopping with threshold accepting on the overlap energy at a
+        # target angle just above the chain's best; a zero-energy configuration is a better packing
+        # (polished at once).  Each chain starts from its own start, the best ``CHAINS`` of them:
+        # one chain sinks into the funnel of its first packing, and several see more of the landscape.
+        def spent() -> bool:
+            """Whether the target is reached or the budget spent (the limits other than the hops)."""
+            return stop_reason() in ("target", "budget")
+
+        def chain_patience(share):
+            """Hops without a better packing of its own after which a chain of the default search
+            stops early (two thirds of its share, at least ``CHAIN_PATIENCE``); None: never."""
+            return max(CHAIN_PATIENCE, 2 * share // 3) if hops is None and budget is None else None
+
+        def run_chain(own_a, own, share, patience, until, chain_rng, hop_limit, step=target_step):
+            """One overlap chain from the packing ``own``, drawing its moves from ``chain_rng``, at
+            targets ``1 + step`` times its best angle; returns whether it stopped early."""
+            nonlocal n_hops
+            done = since_best = stalled = 0
+            # where the chain returns to: relaxed once per packing
+            home = _restart_chain(own, own_a, step)
+            cos_t, chain, energy = home
+            while (not spent() and n_hops < hop_limit
+                   and done < share and (until is None or elapsed() < until)
+                   and (patience is None or since_best < patience)):
+                n_hops += 1
+                done += 1
+                move = moves[int(chain_rng.random() * len(moves))]
+                y = _perturb(chain, move, math.radians(own_a), chain_rng)
+                y, e = overlap_relax(y, cos_t)
+                packing = _finish(y, time_limit=polish_limit()) if e < FEASIBLE_ENERGY else None
+                a = -1.0 if packing is None else consider(packing)
+                if a > own_a + 1e-12:  # a better packing than this chain's
+                    own_a, own = a, packing
+                    since_best = stalled = 0
+                    home = _restart_chain(own, own_a, step)
+                    cos_t, chain, energy = home
+                else:
+                    since_best += 1
+                    stalled = 0 if e < energy else stalled + 1
+                    if chain_accepts(e, energy):
+                        chain, energy = y, e
+                    if stalled >= CHAIN_PATIENCE:  # back to the chain's best packing
+                        stalled = 0
+                        cos_t, chain, energy = home
+                hop_report()
+            return patience is not None and since_best >= patience
+
+        pool.sort(key=lambda p: -p[0])
+        # the random chains (the worker's symmetric chain needs only their number and shares)
+        k = min(CHAINS if chains is None else chains, len(pool) if _worker is None else max_starts)
+        t_chains = elapsed()
+        ran = early = 0  # chains run, and those that stopped early (no progress in their patience)
+        patience = None
+        for c in range(k if _worker is None else 0):
+            share = max_hops // k + (c < max_hops % k)
+            if share == 0 or not hops_left():
+                break
+            patience = chain_patience(share)
+            until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
+            early += run_chain(*pool[c], share, patience, until, rng, max_hops)
+            ran += 1
+    except BaseException:
+        if worker is not None:
+            tammes_worker.stop(worker)
+        raise
+    if worker is not None:
+        # the second process made the symmetric phases meanwhile: its better packings, in their
+        # order, are what they would have been here; the history merges the two clocks
+        found = tammes_worker.collect(worker)
+        merged = list(history)
+        for t, y in found["events"]:
+            merged.append((round(t - t0, 4), consider(y)))
+        history[:] = _running_best(merged)
+        starts += found["starts"]
+        n_hops += found["hops"]
+        ran += found["ran"]
+        early += found["early"]
+        if progress:
+            progress("starts", starts, starts, best_a)
+            progress("hops", n_hops, n_hops, best_a)
+    # the symmetric and vacancy starts and their chains come after the random ones, from
+    # generators of their own, so that everything before them is the search without them, bit
+    # for bit.  Within a budget the random chains share all of it, unless ``hops`` runs out first.
+    if worker is None and (groups or vacancies) and not spent() and (budget is None or hops is not None):
         srng = np.random.default_rng((seed, SYMMETRIC_STREAM))
         planned = None if budget is not None else starts + len(groups) + len(vacancies)
         spool = []
@@ -1148,10 +1215,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             early += run_chain(*spool[c], share, chain_patience(share), None, srng, n_hops + share)
             ran += 1
     # the orbit chains (see ORBIT_GROUPS), from their own generator, after the symmetric phase
-    layouts = [(g, a, t) for g in (tuple(orbit_groups) if on_s2 else ()) for a, t in orbit_layouts(n, g)]
-    n_orbit = ((ORBIT_CHAINS if hops is None and budget is None else 0) if orbit_chains is None
-               else orbit_chains)
-    if layouts and n_orbit and not spent():
+    if worker is None and layouts and n_orbit and not spent():
         orng = np.random.default_rng((seed, ORBIT_STREAM))
         planned = None if budget is not None else starts + len(layouts) * n_orbit
         hops_planned = n_hops + len(layouts) * n_orbit * ORBIT_HOPS
@@ -1171,6 +1235,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                 starts += 1
                 if progress:
                     progress("starts", starts, planned, best_a)
+    if _worker is not None:  # the second process: its part is done
+        _worker.update(events=events, starts=starts, hops=n_hops, ran=ran, early=early)
+        return TammesResult(best, best_a, starts, n_hops, elapsed(), history)
     # the fine chain, from the best packing (see FINE_STEP); not counted in ``ran`` and
     # ``early``, which say how the chains that search ended
     fine = (FINE_HOPS if hops is None and budget is None else 0) if fine_hops is None else fine_hops
