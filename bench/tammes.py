@@ -12,6 +12,14 @@ For every N both solvers get the same wall-clock budget (``BUDGET(N)`` seconds):
 **The famous optima** (``--part famous``): the default search on the 24-cell, 600-cell and E8
 sizes, with its time and certificate.
 
+**Two processes** (``--part processes``): the default search with its symmetric phases in a
+second process (``processes=2``, :mod:`numerics.tammes_worker`) against the same search in one
+(``processes=1``), one after the other on the same N, timed side by side: both seconds, their
+ratio, and whether the two results are the same bit for bit (points, starts, hops).  The
+default search uses both cores, so the other parts run as one bench process at a time;
+``frontier_one-process`` and ``hard_one-process`` hold the rows measured in one process each,
+two bench processes on the two cores (the same packings).
+
 **The relaxation** (``--part relax``): the compiled overlap relaxation
 (:func:`numerics.overlap.overlap_lbfgs`) against scipy's L-BFGS-B on the same hops, timed side
 by side: median milliseconds, ratio, median end energy and feasible count.
@@ -51,7 +59,7 @@ frontier row), and the N that no seed reached.
 Prints a table and writes ``bench/results/tammes.json`` (each part keeps the other's results).
 The reference tables are only read here, to grade: the solver never sees them.
 
-Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|hard|all] [--nmin 2]
+Usage: ``.venv/bin/python bench/tammes.py [--part generic|frontier|famous|ablation|relax|hard|processes|all] [--nmin 2]
 [--nmax 130] [--seed 0] [--seeds S,...] [--ns N,...] [--variant V] [--scale 1.0]``
 """
 
@@ -396,6 +404,31 @@ def relax(out: Path) -> dict:
                                       f"compiled relaxation's own stop ({MAXITER} iterations, stall rule)"})
 
 
+#: The sizes of the two-process timing: one below and three above the frontier's median time.
+PROCESSES_NS = (40, 76, 100, 124)
+
+
+def processes_part(out: Path, ns=PROCESSES_NS) -> dict:
+    """``tammes_search(n, 3, seed=0)`` with ``processes=1``, then ``processes=2``, for each N."""
+    rows = []
+    print(f"{'N':>4} {'1 process s':>11} {'2 processes s':>13} {'ratio':>6}  same result")
+    for n in ns:
+        one = tammes_search(n, 3, seed=0, processes=1)
+        two = tammes_search(n, 3, seed=0, processes=2)
+        same = bool(np.array_equal(one.points, two.points) and (one.starts, one.hops) == (two.starts, two.hops))
+        row = {"N": n, "angle_deg": two.angle_deg, "one_process_s": round(one.seconds, 3),
+               "two_processes_s": round(two.seconds, 3), "ratio": round(one.seconds / two.seconds, 3),
+               "same_result": same}
+        rows.append(row)
+        print(f"{n:>4} {row['one_process_s']:>11.1f} {row['two_processes_s']:>13.1f} {row['ratio']:>5.2f}x  {same}",
+              flush=True)
+    summary = {"median_ratio": float(np.median([r["ratio"] for r in rows])),
+               "all_same_result": all(r["same_result"] for r in rows),
+               "note": "seed 0, default settings; one bench process, the runs one after the other; "
+                       "ratio = one-process seconds / two-process seconds"}
+    return _write_part(out, "processes", {"rows": rows, "summary": summary})
+
+
 #: The hop ablation's sizes: every sixth N past the small problems (whose hops are Riesz ones).
 ABLATION_NS = tuple(range(46, 131, 6))
 
@@ -579,7 +612,8 @@ def _merge_generic(out: Path, rows: list, scale: float) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "relax", "hard", "all"),
+    ap.add_argument("--part", choices=("generic", "frontier", "famous", "ablation", "relax", "hard", "processes",
+                                       "all"),
                     default="all")
     ap.add_argument("--seeds", default=None,
                     help="ablation (default 1,2) and hard (default 1,2,3,4,5): comma-separated seeds")
@@ -601,6 +635,9 @@ def main(argv=None) -> int:
         relax(out)
         if args.part == "relax":
             return 0
+    if args.part == "processes":
+        print(json.dumps(processes_part(out)["summary"], indent=1))
+        return 0
     if args.part == "hard":
         seeds = HARD_SEEDS if args.seeds is None else tuple(int(v) for v in args.seeds.split(","))
         ns = None if args.ns is None else [int(v) for v in args.ns.split(",")]

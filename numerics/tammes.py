@@ -32,7 +32,10 @@ The solver works in three stages.
    the subspace of configurations symmetric under a small rotation group (C2, D2, D3:
    ``ORBIT_GROUPS``), one for each way N splits into the group's orbits, each climbing to the
    subspace's local maximum at every better packing; its best is polished without the
-   symmetry.  Last, one chain
+   symmetry.  These symmetric phases draw only from their own generators, so the default
+   search runs them in a second process (:mod:`numerics.tammes_worker`, ``PROCESSES``) while
+   the random starts and chains run, and replays their better packings after: the same search
+   bit for bit, sooner.  Last, one chain
    from the best packing at a finer target step (``FINE_STEP``) looks for the packings closer
    above it than the chains' step.  The earlier hops,
    from the best with a Riesz relaxation (``hop_energy="riesz"``), remain an option.
@@ -56,7 +59,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -506,7 +508,8 @@ class TammesResult:
     starts: int
     hops: int
     seconds: float
-    history: list  # (seconds, best angle in degrees) each time the best improved
+    history: list  # (seconds, best angle in degrees) each time the best improved (with two
+    # processes, each process's improvements that the search kept, merged by time)
     #: why the hops ended: "hops" (all done), "no progress in K hops" (every overlap chain stopped
     #: early, after K hops without a better packing of its own), "budget" or "target"
     stopped: str = "hops"
@@ -955,14 +958,15 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     and the orbit chains) in a second process (:mod:`numerics.tammes_worker`) while this one
     makes the random phase, then replays their better packings in their order: the same result
     and counts bit for bit, sooner (progress then reports the symmetric phases at once, when
-    they are replayed).  Only where nothing stops the search early (no ``budget``, no
-    ``target_deg``), with the overlap hops.  None is ``PROCESSES`` (at most the machine's
-    cores) in the default search (no ``hops``, no ``budget``) and 1 otherwise.
+    they are replayed, not after each of their starts and hops).  Only where nothing reads the
+    clock (no ``budget``, no ``target_deg``, no ``polish_time``), with the overlap hops.  None
+    is ``PROCESSES`` (at most the cores this process may use) in the default search (no
+    ``hops``, no ``budget``) and 1 otherwise.
     ``_worker``: internal, the second process's call (it runs the symmetric phases only).
     ``polish_time``: seconds for each sequential-LP polish (default: none; its iteration cap
     bounds it, so results do not depend on the machine's speed).  ``progress``: called as
     ``progress(stage, done, total, best_deg)`` after every start
-    (``stage = "starts"``) and hop (``"hops"``); ``total`` is None within a budget.
+    (``stage = "starts"``) and hop (``"hops"``) of this process; ``total`` is None within a budget.
     Deterministic for a given seed when ``budget`` is None.  With a ``budget``, the relaxations
     and the polish stop at it too; the last active-set Newton step is not interrupted, so the
     search overruns it by a few seconds at most (measured: 1.6 s for N = 500, 0.6 s for N = 2000
@@ -1025,17 +1029,21 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     def reached():
         return target_deg is not None and best_a >= target_deg - 1e-9
 
-    events = []  # the second process's better packings: (time.perf_counter(), configuration)
+    # the second process's packings above every angle it found before: a superset of those
+    # the one-process search keeps (only above its best by 1e-12), for the replay
+    events = []  # (time.perf_counter(), configuration)
+    seen_a = -math.inf
 
     def consider(y) -> float:
         """Keep ``y`` if it beats the best; returns its angle in degrees."""
-        nonlocal best, best_a
+        nonlocal best, best_a, seen_a
         a = math.degrees(_min_angle_rad(y))
+        if _worker is not None and a > seen_a:
+            seen_a = a
+            events.append((time.perf_counter(), y))
         if a > best_a + 1e-12:
             best, best_a = y, a
             history.append((round(elapsed(), 4), a))
-            if _worker is not None:
-                events.append((time.perf_counter(), y))
         return a
 
     def take_start(x, sch: tuple, into: list, total):
@@ -1061,19 +1069,19 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     layouts = [(g, a, t) for g in (tuple(orbit_groups) if on_s2 else ()) for a, t in orbit_layouts(n, g)]
     n_orbit = ((ORBIT_CHAINS if hops is None and budget is None else 0) if orbit_chains is None
                else orbit_chains)
-    procs = ((min(PROCESSES, os.cpu_count() or 1) if hops is None and budget is None else 1)
+    from . import tammes_worker
+
+    procs = ((min(PROCESSES, tammes_worker.usable_cores()) if hops is None and budget is None else 1)
              if processes is None else processes)
     worker = None
-    if (procs > 1 and _worker is None and budget is None and target_deg is None
+    if (procs > 1 and _worker is None and budget is None and target_deg is None and polish_time is None
             and hop_energy == "overlap" and ((groups or vacancies) or (layouts and n_orbit))):
-        from . import tammes_worker
-
         worker = tammes_worker.start(n, seed, dict(
             restarts=restarts, hops=hops, schedule=schedule, polish_time=polish_time, moves=moves,
             hop_energy=hop_energy, chains=chains, target_step=target_step,
             symmetric_starts=symmetric_starts, symmetric_chains=symmetric_chains,
             vacancy_starts=vacancy_starts, orbit_groups=orbit_groups, orbit_chains=orbit_chains))
-    try:  # the second process is ended if this one gives up
+    try:  # the second process is ended if this one gives up before it has its result
         while _worker is None and starts < max_starts and not reached():  # (the worker has none)
             if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
                 break
@@ -1168,17 +1176,20 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             until = None if budget is None else t_chains + (c + 1) * (budget - t_chains) / k
             early += run_chain(*pool[c], share, patience, until, rng, max_hops)
             ran += 1
+        found = None if worker is None else tammes_worker.collect(worker)
     except BaseException:
         if worker is not None:
             tammes_worker.stop(worker)
         raise
-    if worker is not None:
-        # the second process made the symmetric phases meanwhile: its better packings, in their
-        # order, are what they would have been here; the history merges the two clocks
-        found = tammes_worker.collect(worker)
+    if found is not None:
+        # the second process made the symmetric phases meanwhile: its packings, in their order,
+        # are kept or not as they would have been here; the history merges the two clocks
         merged = list(history)
         for t, y in found["events"]:
-            merged.append((round(t - t0, 4), consider(y)))
+            before = best_a
+            a = consider(y)
+            if best_a != before:
+                merged.append((round(t - t0, 4), a))
         history[:] = _running_best(merged)
         starts += found["starts"]
         n_hops += found["hops"]
@@ -1257,7 +1268,7 @@ def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
            hop_energy: str | None = None, symmetric_starts: tuple | None = None,
            symmetric_chains: int | None = None, fine_hops: int | None = None,
            vacancy_starts: tuple | None = None, orbit_groups: tuple | None = None,
-           orbit_chains: int | None = None) -> np.ndarray:
+           orbit_chains: int | None = None, processes: int | None = None) -> np.ndarray:
     """``(n, d)`` unit vectors maximizing the smallest pairwise angle (best found).
 
     Multi-start Riesz relaxation + basin hopping, then exact LP / active-set polish; see
@@ -1267,4 +1278,4 @@ def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
                          hop_energy=hop_energy, symmetric_starts=symmetric_starts,
                          symmetric_chains=symmetric_chains, fine_hops=fine_hops,
                          vacancy_starts=vacancy_starts, orbit_groups=orbit_groups,
-                         orbit_chains=orbit_chains).points
+                         orbit_chains=orbit_chains, processes=processes).points
