@@ -17,8 +17,8 @@ second process (``processes=2``, :mod:`numerics.tammes_worker`) against the same
 (``processes=1``), one after the other on the same N, timed side by side: both seconds, their
 ratio, and whether the two results are the same bit for bit (points, starts, hops).  The
 default search uses both cores, so the other parts run as one bench process at a time;
-``frontier_one-process`` and ``hard_one-process`` hold the rows measured in one process each,
-two bench processes on the two cores (the same packings).
+``frontier_one-process`` holds the rows measured in one process each, two bench processes on the
+two cores (the same packings).
 
 **The relaxation** (``--part relax``): the compiled overlap relaxation
 (:func:`numerics.overlap.overlap_lbfgs`) against scipy's L-BFGS-B on the same hops, timed side
