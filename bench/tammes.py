@@ -18,7 +18,8 @@ second process (``processes=2``, :mod:`numerics.tammes_worker`) against the same
 ratio, and whether the two results are the same bit for bit (points, starts, hops).  The
 default search uses both cores, so the other parts run as one bench process at a time;
 ``frontier_one-process`` holds the rows measured in one process each, two bench processes on the
-two cores (the same packings).
+two cores (the same packings), and ``hard_two-processes`` the hard part's runs of seeds 1-5 rerun
+in two processes, largest N first (``hard`` keeps the one-process rows).
 
 **The relaxation** (``--part relax``): the compiled overlap relaxation
 (:func:`numerics.overlap.overlap_lbfgs`) against scipy's L-BFGS-B on the same hops, timed side
