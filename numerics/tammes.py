@@ -68,6 +68,7 @@ from scipy.sparse import csr_matrix, identity
 from scipy.sparse.linalg import spsolve
 
 from .high_dim import uniform_sphere as random_sphere  # (n, d) points uniform on S^{d-1}
+from . import tammes_worker
 from .overlap import overlap_energy, overlap_lbfgs
 from .symmetric_starts import GROUPS, SymmetricSubspace, orbit_layouts, symmetric_start
 
@@ -1069,8 +1070,6 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     layouts = [(g, a, t) for g in (tuple(orbit_groups) if on_s2 else ()) for a, t in orbit_layouts(n, g)]
     n_orbit = ((ORBIT_CHAINS if hops is None and budget is None else 0) if orbit_chains is None
                else orbit_chains)
-    from . import tammes_worker
-
     procs = ((min(PROCESSES, tammes_worker.usable_cores()) if hops is None and budget is None else 1)
              if processes is None else processes)
     worker = None

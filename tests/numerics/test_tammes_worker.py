@@ -66,9 +66,7 @@ def test_where_the_worker_finds_the_best_the_replay_keeps_it(monkeypatch):
 
 
 def test_the_default_search_uses_two_processes_only_where_nothing_stops_it_early(monkeypatch):
-    started = []
-    real_start = worker_module.start
-    monkeypatch.setattr(worker_module, "start", lambda *a: started.append(a) or real_start(*a))
+    started = _spy_start(monkeypatch)
     monkeypatch.setattr(tammes_module, "HOP_WORK", 400.0)
     monkeypatch.setattr(tammes_module, "FINE_HOPS", 2)
     monkeypatch.setattr(tammes_module, "ORBIT_HOPS", 2)
