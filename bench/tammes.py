@@ -436,7 +436,8 @@ ABLATION_NS = tuple(range(46, 131, 6))
 
 #: The ablation's variants: the default search ("overlap": overlap chains from the random
 #: starts, then the symmetric and vacancy starts and their chain, then the orbit chains, then
-#: the fine chain), the same without the orbit chains ("no-orbit", the former default), without
+#: the fresh chain, then the fine chain), the same without the fresh chain ("no-fresh", the
+#: former default), without it and the orbit chains ("no-orbit", the default before), without
 #: them and the vacancy starts ("no-vacancy", the default before), without these and the fine
 #: chain ("no-fine", the default before that), without the symmetric phase and the fine chain
 #: ("no-symmetric", the default before them), and, each without both so that they vary the
@@ -447,11 +448,13 @@ ABLATION_NS = tuple(range(46, 131, 6))
 #: (``"module.NAME"`` under ``numerics``) for its runs; the other keys are arguments of
 #: ``tammes_search``.
 _NO_SYM = {"hop_energy": "overlap", "symmetric_starts": (), "vacancy_starts": (), "fine_hops": 0,
-           "orbit_groups": ()}
+           "orbit_groups": (), "fresh_chains": 0}
 VARIANTS = {"overlap": {"hop_energy": "overlap"},
-            "no-orbit": {"hop_energy": "overlap", "orbit_groups": ()},
-            "no-vacancy": {"hop_energy": "overlap", "orbit_groups": (), "vacancy_starts": ()},
-            "no-fine": {"hop_energy": "overlap", "orbit_groups": (), "vacancy_starts": (), "fine_hops": 0},
+            "no-fresh": {"hop_energy": "overlap", "fresh_chains": 0},
+            "no-orbit": {"hop_energy": "overlap", "orbit_groups": (), "fresh_chains": 0},
+            "no-vacancy": {"hop_energy": "overlap", "orbit_groups": (), "vacancy_starts": (), "fresh_chains": 0},
+            "no-fine": {"hop_energy": "overlap", "orbit_groups": (), "vacancy_starts": (), "fine_hops": 0,
+                        "fresh_chains": 0},
             "no-symmetric": dict(_NO_SYM),
             "overlap-1chain": {**_NO_SYM, "chains": 1},
             "overlap-step1e-4": {**_NO_SYM, "target_step": 1e-4},
@@ -459,7 +462,7 @@ VARIANTS = {"overlap": {"hop_energy": "overlap"},
             "overlap-hops1.5": {**_NO_SYM, "constants": {"tammes.HOP_WORK": 375_000.0}},
             "riesz": {"hop_energy": "riesz"}}
 #: The paired comparisons of the summary: (variant, against).
-VARIANT_PAIRS = (("overlap", "no-orbit"), ("no-orbit", "no-vacancy"), ("no-vacancy", "no-fine"),
+VARIANT_PAIRS = (("overlap", "no-fresh"), ("no-fresh", "no-orbit"), ("no-orbit", "no-vacancy"), ("no-vacancy", "no-fine"),
                  ("no-fine", "no-symmetric"), ("no-symmetric", "riesz"), ("no-symmetric", "overlap-1chain"),
                  ("no-symmetric", "overlap-step1e-4"),
                  ("no-symmetric", "overlap-2000iter"), ("overlap-hops1.5", "no-symmetric"))

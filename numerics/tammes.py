@@ -32,7 +32,8 @@ The solver works in three stages.
    the subspace of configurations symmetric under a small rotation group (C2, D2, D3:
    ``ORBIT_GROUPS``), one for each way N splits into the group's orbits, each climbing to the
    subspace's local maximum at every better packing; its best is polished without the
-   symmetry.  These symmetric phases draw only from their own generators, so the default
+   symmetry.  Then ``FRESH_CHAINS`` chains from fresh random starts of their own generator.
+   These symmetric and fresh phases draw only from their own generators, so the default
    search runs them in a second process (:mod:`numerics.tammes_worker`, ``PROCESSES``) while
    the random starts and chains run, and replays their better packings after: the same search
    bit for bit, sooner.  Last, one chain
@@ -771,6 +772,20 @@ CLIMB_STEPS = (1e-3, 1e-6)
 ORBIT_RIESZ_ITERS = 150
 #: The orbit chains draw from ``default_rng((seed, ORBIT_STREAM))``.
 ORBIT_STREAM = 4
+#: Fresh chains: after the orbit chains, ``FRESH_CHAINS`` more overlap chains, each with one
+#: random chain's share of the hops, from the best of one random chain's share of random starts
+#: (``max(1, starts // chains)``), drawn from a generator of their own (``FRESH_STREAM``): more
+#: of the random phase, in the second process's time.  That process's phases take about half
+#: the random phase's time (measured at seed 0, two processes: N = 40 2.6 s against 6.9 s,
+#: 85 6.6 against 13.7, 121 12.1 against 32.8, 130 21.1 against 40.5), and one chain about a
+#: quarter of it, so one fresh chain fits beside the random phase at every N.  Single chains
+#: from one random start (seeds 1000-1007, one random chain's hops) reached the best known
+#: N = 85 at 2 of 8, 118 at none (0.0078 to 0.032 degrees short), and came within 1.4e-4
+#: degrees of 121 at one (the whole search never came closer than 1.9e-3 at seeds 0-5).  In the
+#: default search (no ``hops``, no ``budget``) only, where the symmetric phases run.
+FRESH_CHAINS = 1
+#: The fresh starts and chains draw from ``default_rng((seed, FRESH_STREAM))``.
+FRESH_STREAM = 5
 #: Processes of the default search (at most the machine's cores): with 2 the symmetric phases
 #: run in a second one (:mod:`numerics.tammes_worker`), beside the random phase.
 PROCESSES = 2
@@ -910,8 +925,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                   target_step: float = TARGET_STEP, symmetric_starts: tuple | None = None,
                   symmetric_chains: int | None = None, fine_hops: int | None = None,
                   vacancy_starts: tuple | None = None, orbit_groups: tuple | None = None,
-                  orbit_chains: int | None = None, processes: int | None = None,
-                  _worker: dict | None = None) -> TammesResult:
+                  orbit_chains: int | None = None, fresh_chains: int | None = None,
+                  processes: int | None = None, _worker: dict | None = None) -> TammesResult:
     """Multi-start search plus basin hopping for Tammes' problem; see the module docstring.
 
     ``restarts``: number of random starts (default: :func:`default_attempts`; with a ``budget``
@@ -949,14 +964,18 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     layout of N (:func:`numerics.symmetric_starts.orbit_layouts`); None is ``ORBIT_CHAINS`` in
     the default search (no ``hops``, no ``budget``) and 0 otherwise; each is counted as a start,
     its ``ORBIT_HOPS`` hops as hops; they keep their own Riesz relaxation
-    (``ORBIT_RIESZ_ITERS``) whatever the ``schedule``.  ``fine_hops``:
+    (``ORBIT_RIESZ_ITERS``) whatever the ``schedule``.  ``fresh_chains``: the chains after the
+    orbit chains from fresh random starts of their own generator (``FRESH_CHAINS``), each from
+    the best of ``max(1, starts // chains)`` starts with one random chain's share of the hops;
+    None is ``FRESH_CHAINS`` in the default search and 0 otherwise; run where the symmetric
+    starts are.  ``fine_hops``:
     the hops of the last chain, from the best packing at the finer step ``FINE_STEP`` (it has no
     patience stop: it runs all of them); None is ``FINE_HOPS`` in
     the default search (no ``hops``, no ``budget``) and 0 otherwise; it runs with the overlap
     hops only.  ``restarts`` and ``hops`` count the random starts and hops; the result's counts
     include the symmetric, vacancy, orbit and fine ones.
     ``processes``: 2 runs the symmetric phases (the symmetric and vacancy starts and their chain,
-    and the orbit chains) in a second process (:mod:`numerics.tammes_worker`) while this one
+    the orbit chains, and the fresh chains) in a second process (:mod:`numerics.tammes_worker`) while this one
     makes the random phase, then replays their better packings in their order: the same result
     and counts bit for bit, sooner (progress then reports the symmetric phases at once, when
     they are replayed, not after each of their starts and hops).  Only where nothing reads the
@@ -992,8 +1011,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             raise ValueError(f"{name} must be a tuple of names from {sorted(GROUPS)}, got {value!r}")
     for name, value in (("restarts", restarts), ("hops", hops), ("chains", chains),
                         ("symmetric_chains", symmetric_chains), ("fine_hops", fine_hops),
-                        ("orbit_chains", orbit_chains), ("processes", processes)):
-        nonneg = name in ("hops", "symmetric_chains", "fine_hops", "orbit_chains")
+                        ("orbit_chains", orbit_chains), ("fresh_chains", fresh_chains),
+                        ("processes", processes)):
+        nonneg = name in ("hops", "symmetric_chains", "fine_hops", "orbit_chains", "fresh_chains")
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                                   or value < (0 if nonneg else 1)):
             kind = "non-negative" if nonneg else "positive"
@@ -1070,16 +1090,19 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     layouts = [(g, a, t) for g in (tuple(orbit_groups) if on_s2 else ()) for a, t in orbit_layouts(n, g)]
     n_orbit = ((ORBIT_CHAINS if hops is None and budget is None else 0) if orbit_chains is None
                else orbit_chains)
+    n_fresh = (((FRESH_CHAINS if hops is None and budget is None else 0) if fresh_chains is None
+                else fresh_chains) if on_s2 else 0)
     procs = ((min(PROCESSES, tammes_worker.usable_cores()) if hops is None and budget is None else 1)
              if processes is None else processes)
     worker = None
     if (procs > 1 and _worker is None and budget is None and target_deg is None and polish_time is None
-            and hop_energy == "overlap" and ((groups or vacancies) or (layouts and n_orbit))):
+            and hop_energy == "overlap" and ((groups or vacancies) or (layouts and n_orbit) or n_fresh)):
         worker = tammes_worker.start(n, seed, dict(
             restarts=restarts, hops=hops, schedule=schedule, polish_time=polish_time, moves=moves,
             hop_energy=hop_energy, chains=chains, target_step=target_step,
             symmetric_starts=symmetric_starts, symmetric_chains=symmetric_chains,
-            vacancy_starts=vacancy_starts, orbit_groups=orbit_groups, orbit_chains=orbit_chains))
+            vacancy_starts=vacancy_starts, orbit_groups=orbit_groups, orbit_chains=orbit_chains,
+            fresh_chains=fresh_chains))
     try:  # the second process is ended if this one gives up before it has its result
         while _worker is None and starts < max_starts and not reached():  # (the worker has none)
             if budget is not None and starts > 0 and elapsed() > (budget if restarts else budget / 2):
@@ -1245,6 +1268,24 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                 starts += 1
                 if progress:
                     progress("starts", starts, planned, best_a)
+    # the fresh chains (see FRESH_CHAINS): more of the random phase, from their own generator
+    if worker is None and n_fresh and hop_energy == "overlap" and not spent():
+        frng = np.random.default_rng((seed, FRESH_STREAM))
+        n_starts = max(1, (max_starts if budget is None else len(pool)) // k)  # a chain's share
+        fpool = []
+        planned = None if budget is not None else starts + n_starts
+        for i in range(n_starts):
+            if spent():
+                break
+            take_start(random_sphere(n, d, frng), _schedule(i, d, schedule, n), fpool, planned)
+        fpool.sort(key=lambda p: -p[0])
+        share = max_hops // k
+        hops_planned = n_hops + min(n_fresh, len(fpool)) * share
+        for c in range(min(n_fresh, len(fpool)) if share else 0):
+            if spent():
+                break
+            early += run_chain(*fpool[c], share, chain_patience(share), None, frng, n_hops + share)
+            ran += 1
     if _worker is not None:  # the second process: its part is done
         _worker.update(events=events, starts=starts, hops=n_hops, ran=ran, early=early)
         return TammesResult(best, best_a, starts, n_hops, elapsed(), history)
@@ -1267,7 +1308,8 @@ def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
            hop_energy: str | None = None, symmetric_starts: tuple | None = None,
            symmetric_chains: int | None = None, fine_hops: int | None = None,
            vacancy_starts: tuple | None = None, orbit_groups: tuple | None = None,
-           orbit_chains: int | None = None, processes: int | None = None) -> np.ndarray:
+           orbit_chains: int | None = None, fresh_chains: int | None = None,
+           processes: int | None = None) -> np.ndarray:
     """``(n, d)`` unit vectors maximizing the smallest pairwise angle (best found).
 
     Multi-start Riesz relaxation + basin hopping, then exact LP / active-set polish; see
@@ -1277,4 +1319,5 @@ def tammes(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = None,
                          hop_energy=hop_energy, symmetric_starts=symmetric_starts,
                          symmetric_chains=symmetric_chains, fine_hops=fine_hops,
                          vacancy_starts=vacancy_starts, orbit_groups=orbit_groups,
-                         orbit_chains=orbit_chains, processes=processes).points
+                         orbit_chains=orbit_chains, fresh_chains=fresh_chains,
+                         processes=processes).points
