@@ -354,19 +354,22 @@ def test_overlap_chain_takes_rises_within_the_threshold_and_refuses_the_rest(mon
 
 def test_search_says_why_its_hops_ended():
     from numerics.symmetric_starts import orbit_layouts
-    from numerics.tammes import CHAINS, FINE_HOPS, HOPS_MAX, ORBIT_GROUPS, ORBIT_HOPS, SYMMETRIC_CHAINS
+    from numerics.tammes import (CHAINS, FINE_HOPS, FRESH_CHAINS, HOPS_MAX, ORBIT_GROUPS, ORBIT_HOPS,
+                                 SYMMETRIC_CHAINS)
 
     # the icosahedron is optimal: no overlap chain beats it, and each stops after 2/3 of its
-    # share of the hops, the random starts' chains and the symmetric starts' chain alike; the
+    # share of the hops, the random starts' chains, the symmetric starts' chain and the fresh
+    # chain alike; the
     # orbit chains (no patience stop: 6 layouts of 12 under C2, D2 and D3) and the fine chain
     # run all their hops
     r = tammes_search(12, 3, seed=0, hop_energy="overlap")
     patience = 2 * (HOPS_MAX // CHAINS) // 3
     orbit = sum(len(orbit_layouts(12, g)) for g in ORBIT_GROUPS) * ORBIT_HOPS
     assert orbit == 6 * ORBIT_HOPS
-    assert r.hops == (CHAINS + SYMMETRIC_CHAINS) * patience + orbit + FINE_HOPS
+    assert r.hops == (CHAINS + SYMMETRIC_CHAINS + FRESH_CHAINS) * patience + orbit + FINE_HOPS
     assert r.stopped == f"no progress in {patience} hops"
-    assert tammes_search(12, 3, seed=0, fine_hops=0, orbit_groups=()).hops == (CHAINS + SYMMETRIC_CHAINS) * patience
+    assert (tammes_search(12, 3, seed=0, fine_hops=0, orbit_groups=()).hops
+            == (CHAINS + SYMMETRIC_CHAINS + FRESH_CHAINS) * patience)
     r = tammes_search(50, 3, seed=0, restarts=2, hops=3, symmetric_starts=(), vacancy_starts=(),
                       orbit_groups=())
     assert r.stopped == "hops" and r.hops == 3  # explicit hops: no fine chain
@@ -417,6 +420,103 @@ def test_the_fine_chain_starts_from_the_best_at_the_fine_step(monkeypatch):
     assert fine_moves[0][1] is not search_moves[0][1]
     expected = np.random.default_rng((5, tm.FINE_STREAM))
     assert fine_moves[0][0] == tm.MOVES[int(expected.random() * len(tm.MOVES))]
+
+
+def test_the_fresh_chain_only_adds():
+    """The fresh chain comes after the other chains, from its own generator: the search with it
+    has the packings of the search without it first, one chain's share of the starts more
+    (restarts // chains) and one chain's share of the hops (hops // chains)."""
+    kw = dict(seed=4, restarts=6, hops=12, chains=3, symmetric_starts=(), vacancy_starts=(),
+              orbit_groups=(), fine_hops=0)
+    without = tammes_search(40, 3, **kw)  # explicit hops: no fresh chain by default
+    with_ = tammes_search(40, 3, fresh_chains=1, **kw)
+    angles = [a for _, a in with_.history]
+    assert angles[:len(without.history)] == [a for _, a in without.history]
+    assert with_.angle_deg >= without.angle_deg
+    assert (with_.starts, with_.hops) == (without.starts + 2, without.hops + 4)
+
+
+def test_the_fresh_chain_runs_from_the_best_fresh_start_on_its_own_stream(monkeypatch):
+    """Its starts are drawn from ``default_rng((seed, FRESH_STREAM))``, its chain restarts from
+    the best of them and draws its moves from the same generator."""
+    import numerics.tammes as tm
+
+    events = []  # ("start", rng, points) | ("finish", angle) | ("restart", angle) | ("move", rng)
+    real_sphere, real_finish = tm.random_sphere, tm._finish
+    real_restart, real_perturb = tm._restart_chain, tm._perturb
+
+    def sphere_spy(n, d, rng):
+        x = real_sphere(n, d, rng)
+        events.append(("start", rng, x.copy()))
+        return x
+
+    def finish_spy(x, **kw):
+        y = real_finish(x, **kw)
+        events.append(("finish", min_angle_deg(y)))
+        return y
+
+    def restart_spy(packing, angle_deg, step=tm.TARGET_STEP):
+        events.append(("restart", angle_deg))
+        return real_restart(packing, angle_deg, step)
+
+    def perturb_spy(y, move, best_rad, rng):
+        events.append(("move", rng))
+        return real_perturb(y, move, best_rad, rng)
+
+    for name, spy in (("random_sphere", sphere_spy), ("_finish", finish_spy),
+                      ("_restart_chain", restart_spy), ("_perturb", perturb_spy)):
+        monkeypatch.setattr(tm, name, spy)
+    tm.tammes_search(40, 3, seed=8, restarts=9, hops=6, chains=3, symmetric_starts=(),
+                     vacancy_starts=(), orbit_groups=(), fine_hops=0, fresh_chains=1, schedule=(3.0,))
+    starts = [i for i, e in enumerate(events) if e[0] == "start"]
+    fresh = starts[9:]
+    assert len(fresh) == 3  # one chain's share of the 9 starts
+    frng = events[fresh[0]][1]
+    assert all(events[i][1] is frng for i in fresh) and frng is not events[starts[0]][1]
+    expected = np.random.default_rng((8, tm.FRESH_STREAM))
+    assert np.array_equal(events[fresh[0]][2], real_sphere(40, 3, expected))
+    # the first polish after each fresh start is that start's packing (at seed 8 the third is the best)
+    finishes = [next(e[1] for e in events[i:] if e[0] == "finish") for i in fresh]
+    tail = events[fresh[-1]:]
+    restart = next(e[1] for e in tail if e[0] == "restart")
+    assert restart == max(finishes)
+    moves = [e[1] for e in tail if e[0] == "move"]
+    assert len(moves) == 2 and all(g is frng for g in moves)  # hops // chains
+
+
+def test_the_default_search_runs_the_fresh_chain(monkeypatch):
+    import numerics.tammes as tm
+
+    monkeypatch.setattr(tm, "HOP_WORK", 400.0)  # a short default search
+    monkeypatch.setattr(tm, "FINE_HOPS", 2)
+    monkeypatch.setattr(tm, "ORBIT_HOPS", 2)
+    kw = dict(seed=0, processes=1, symmetric_starts=(), vacancy_starts=(), orbit_groups=())
+    with_ = tm.tammes_search(30, 3, **kw)
+    without = tm.tammes_search(30, 3, fresh_chains=0, **kw)
+    starts, _ = tm.default_attempts(30, 3)
+    assert with_.starts == without.starts + max(1, starts // min(tm.CHAINS, starts))
+    assert with_.hops > without.hops
+
+
+@pytest.mark.parametrize("n,d,kw", [(11, 3, {}), (24, 4, {}), (30, 3, {"hops": 4}),
+                                    (30, 3, {"budget": 1.0}), (30, 3, {"fresh_chains": 0})])
+def test_where_the_search_runs_no_fresh_chain(monkeypatch, n, d, kw):
+    import numerics.tammes as tm
+
+    seen = []
+    real_sphere = tm.random_sphere
+    monkeypatch.setattr(tm, "random_sphere", lambda n_, d_, rng: seen.append(rng) or real_sphere(n_, d_, rng))
+    monkeypatch.setattr(tm, "HOP_WORK", 400.0)
+    monkeypatch.setattr(tm, "FINE_HOPS", 2)
+    tm.tammes_search(n, d, seed=0, restarts=2, processes=1, symmetric_starts=(), vacancy_starts=(),
+                     orbit_groups=(), **kw)
+    assert len({id(g) for g in seen}) <= 1  # the random phase's generator only
+
+
+@pytest.mark.parametrize("fresh_chains", [-1, 1.5, True, "1"])
+def test_bad_fresh_chains_are_rejected(fresh_chains):
+    with pytest.raises(ValueError, match="fresh_chains"):
+        tammes_search(50, 3, fresh_chains=fresh_chains)
 
 
 @pytest.mark.parametrize("fine_hops", [-1, 1.5, True, "3"])
