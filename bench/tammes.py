@@ -27,7 +27,8 @@ by side: median milliseconds, ratio, median end energy and feasible count.
 
 **The ablation** (``--part ablation [--seeds 1,2] [--variants ...]``): the default search
 (overlap chains from random starts, then from symmetric and vacancy starts, then the orbit
-chains, then the fine chain) against the same without the orbit chains, without them and the
+chains, then the fresh chain, then the fine chain) against the same without the fresh chain,
+without it and the orbit chains, without them and the
 vacancy start, without these and the fine chain, and without the symmetric phase too, and,
 without all of them, one
 overlap chain with the same hops, the chains at the former target step (1e-4 instead of
@@ -49,7 +50,9 @@ the search without the fine chain (each measured when it was the default, see th
 after 40 hops without a better packing (the same search bit for bit up to that stop), and
 ``frontier_no-vacancy`` and ``hard_no-vacancy`` the search without the vacancy start (the default
 before last, bit for bit), ``frontier_no-orbit`` and ``hard_no-orbit`` the search without the
-orbit chains (the former default: the same packings where the orbit chains find none better).
+orbit chains (the default before the fresh chain: the same packings where the orbit chains find
+none better), and ``frontier_no-fresh`` and ``hard_no-fresh`` the search without the fresh chain
+(the former default, measured on another machine).
 
 **The hard N** (``--part hard [--seeds 1,2,3,4,5] [--ns N,...]``): the default search at more seeds on
 the N given, or by default those that some frontier seed missed or that the part already holds:
