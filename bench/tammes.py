@@ -49,8 +49,8 @@ the search without the fine chain (each measured when it was the default, see th
 ``frontier_fine-patience`` and ``hard_fine-patience`` the former default whose fine chain stopped
 after 40 hops without a better packing (the same search bit for bit up to that stop), and
 ``frontier_no-vacancy`` and ``hard_no-vacancy`` the search without the vacancy start (the default
-before last, bit for bit), ``frontier_no-orbit`` and ``hard_no-orbit`` the search without the
-orbit chains (the default before the fresh chain: the same packings where the orbit chains find
+before the orbit chains, bit for bit), ``frontier_no-orbit`` and ``hard_no-orbit`` the search
+without the orbit chains (the default before them: the same packings where the orbit chains find
 none better), and ``frontier_no-fresh`` and ``hard_no-fresh`` the search without the fresh chain
 (the former default, measured on another machine).
 

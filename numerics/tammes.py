@@ -773,8 +773,8 @@ ORBIT_RIESZ_ITERS = 150
 #: The orbit chains draw from ``default_rng((seed, ORBIT_STREAM))``.
 ORBIT_STREAM = 4
 #: Fresh chains: after the orbit chains, ``FRESH_CHAINS`` more overlap chains, each with one
-#: random chain's share of the hops, from the best of one random chain's share of random starts
-#: (``max(1, starts // chains)``), drawn from a generator of their own (``FRESH_STREAM``): more
+#: random chain's share of the hops, from the best of ``FRESH_CHAINS`` times one random chain's
+#: share of random starts (``max(1, starts // chains)`` each), drawn from a generator of their own (``FRESH_STREAM``): more
 #: of the random phase, in the second process's time.  That process's phases take about half
 #: the random phase's time (measured at seed 0, two processes: N = 40 2.6 s against 6.9 s,
 #: 85 6.6 against 13.7, 121 12.1 against 32.8, 130 21.1 against 40.5), and one chain about a
@@ -787,7 +787,9 @@ ORBIT_STREAM = 4
 #: the same gap at 91 of 95 runs, smaller at 4 (82 seed 1 and 103 seed 4 now reached, 115 seeds
 #: 1 and 3 closer), larger at none.  Side by side at seed 0 it cost nothing measurable (N = 40,
 #: 85, 124: 0.98, 1.01 and 1.01 times the time without it).  In the default search (no ``hops``,
-#: no ``budget``) only, where the symmetric phases run.
+#: no ``budget``) only, where the symmetric phases run.  Its starts take the schedules of the
+#: portfolio (``PORTFOLIO``) from the first, like the random starts: at N >= 68, where it has
+#: one start, always the first.
 FRESH_CHAINS = 1
 #: The fresh starts and chains draw from ``default_rng((seed, FRESH_STREAM))``.
 FRESH_STREAM = 5
@@ -970,15 +972,17 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     the default search (no ``hops``, no ``budget``) and 0 otherwise; each is counted as a start,
     its ``ORBIT_HOPS`` hops as hops; they keep their own Riesz relaxation
     (``ORBIT_RIESZ_ITERS``) whatever the ``schedule``.  ``fresh_chains``: the chains after the
-    orbit chains from fresh random starts of their own generator (``FRESH_CHAINS``), each from
-    the best of ``max(1, starts // chains)`` starts with one random chain's share of the hops;
-    None is ``FRESH_CHAINS`` in the default search and 0 otherwise; run where the symmetric
-    starts are.  ``fine_hops``:
+    orbit chains from fresh random starts of their own generator (``FRESH_CHAINS``): for each
+    chain ``max(1, starts // chains)`` starts (the first with the first schedule of the
+    portfolio, and so on), the chains from the best of them all, each with one random chain's
+    share of the hops; None is ``FRESH_CHAINS`` in the default search and 0 otherwise; run
+    where the symmetric starts are; within a budget, like the symmetric phases, only if
+    ``hops`` ran out before it.  ``fine_hops``:
     the hops of the last chain, from the best packing at the finer step ``FINE_STEP`` (it has no
     patience stop: it runs all of them); None is ``FINE_HOPS`` in
     the default search (no ``hops``, no ``budget``) and 0 otherwise; it runs with the overlap
-    hops only.  ``restarts`` and ``hops`` count the random starts and hops; the result's counts
-    include the symmetric, vacancy, orbit and fine ones.
+    hops only.  ``restarts`` and ``hops`` count the random starts and hops (not the fresh ones);
+    the result's counts include the symmetric, vacancy, orbit, fresh and fine ones.
     ``processes``: 2 runs the symmetric phases (the symmetric and vacancy starts and their chain,
     the orbit chains, and the fresh chains) in a second process (:mod:`numerics.tammes_worker`) while this one
     makes the random phase, then replays their better packings in their order: the same result
@@ -1276,7 +1280,8 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     # the fresh chains (see FRESH_CHAINS): more of the random phase, from their own generator
     if worker is None and n_fresh and hop_energy == "overlap" and not spent():
         frng = np.random.default_rng((seed, FRESH_STREAM))
-        n_starts = max(1, (max_starts if budget is None else len(pool)) // k)  # a chain's share
+        # a chain's share of the starts for each chain, the chains from the best of them all
+        n_starts = n_fresh * max(1, (max_starts if budget is None else len(pool)) // k)
         fpool = []
         planned = None if budget is not None else starts + n_starts
         for i in range(n_starts):

@@ -422,18 +422,20 @@ def test_the_fine_chain_starts_from_the_best_at_the_fine_step(monkeypatch):
     assert fine_moves[0][0] == tm.MOVES[int(expected.random() * len(tm.MOVES))]
 
 
-def test_the_fresh_chain_only_adds():
-    """The fresh chain comes after the other chains, from its own generator: the search with it
-    has the packings of the search without it first, one chain's share of the starts more
-    (restarts // chains) and one chain's share of the hops (hops // chains)."""
+@pytest.mark.parametrize("fresh", [1, 2])
+def test_the_fresh_chains_only_add(fresh):
+    """The fresh chains come after the other chains, from their own generator: the search with
+    them has the packings of the search without them first, and for each fresh chain one
+    chain's share of the starts more (restarts // chains) and one chain's share of the hops
+    (hops // chains)."""
     kw = dict(seed=4, restarts=6, hops=12, chains=3, symmetric_starts=(), vacancy_starts=(),
               orbit_groups=(), fine_hops=0)
     without = tammes_search(40, 3, **kw)  # explicit hops: no fresh chain by default
-    with_ = tammes_search(40, 3, fresh_chains=1, **kw)
+    with_ = tammes_search(40, 3, fresh_chains=fresh, **kw)
     angles = [a for _, a in with_.history]
     assert angles[:len(without.history)] == [a for _, a in without.history]
     assert with_.angle_deg >= without.angle_deg
-    assert (with_.starts, with_.hops) == (without.starts + 2, without.hops + 4)
+    assert (with_.starts, with_.hops) == (without.starts + 2 * fresh, without.hops + 4 * fresh)
 
 
 def test_the_fresh_chain_runs_from_the_best_fresh_start_on_its_own_stream(monkeypatch):
@@ -499,7 +501,7 @@ def test_the_default_search_runs_the_fresh_chain(monkeypatch):
 
 
 @pytest.mark.parametrize("n,d,kw", [(11, 3, {}), (24, 4, {}), (30, 3, {"hops": 4}),
-                                    (30, 3, {"budget": 1.0}), (30, 3, {"fresh_chains": 0})])
+                                    (30, 3, {"hop_energy": "riesz"}), (30, 3, {"fresh_chains": 0})])
 def test_where_the_search_runs_no_fresh_chain(monkeypatch, n, d, kw):
     import numerics.tammes as tm
 

@@ -49,6 +49,20 @@ def test_two_processes_give_the_one_process_search(short_default_search, monkeyp
     assert angles[-1] == two.angle_deg
 
 
+def test_the_fresh_chain_alone_runs_in_the_worker(short_default_search, monkeypatch):
+    """Without the symmetric phases the default search still hands its fresh chain to a worker:
+    the one-process search bit for bit."""
+    kw = dict(seed=2, symmetric_starts=(), vacancy_starts=(), orbit_groups=())
+    one = tammes_module.tammes_search(24, 3, processes=1, **kw)
+    procs = _spy_start(monkeypatch)
+    two = tammes_module.tammes_search(24, 3, processes=2, **kw)
+    assert len(procs) == 1 and procs[0].returncode == 0
+    assert np.array_equal(one.points, two.points)
+    assert (two.angle_deg, two.starts, two.hops, two.stopped) == (one.angle_deg, one.starts, one.hops,
+                                                                  one.stopped)
+    assert one.starts > tammes_module.tammes_search(24, 3, processes=1, fresh_chains=0, **kw).starts
+
+
 def test_where_the_worker_finds_the_best_the_replay_keeps_it(monkeypatch):
     """Two random starts and no hops leave the random phase 0.1 degrees below the icosahedral
     start at N = 120 (two generic orbits): the result is the worker's packing, the same as the
