@@ -774,9 +774,9 @@ ORBIT_RIESZ_ITERS = 150
 ORBIT_STREAM = 4
 #: Fresh chains: after the orbit chains, ``FRESH_CHAINS`` more overlap chains, each with one
 #: random chain's share of the hops, from the best of ``FRESH_CHAINS`` times one random chain's
-#: share of random starts (``max(1, starts // chains)`` each), drawn from a generator of their own (``FRESH_STREAM``): more
-#: of the random phase, in the second process's time.  That process's phases take about half
-#: the random phase's time (measured at seed 0, two processes: N = 40 2.6 s against 6.9 s,
+#: share of random starts (``max(1, starts // chains)`` each), drawn from a generator of their
+#: own (``FRESH_STREAM``): more of the random phase, in the second process's time.  That
+#: process's phases take about half the random phase's time (measured at seed 0, two processes: N = 40 2.6 s against 6.9 s,
 #: 85 6.6 against 13.7, 121 12.1 against 32.8, 130 21.1 against 40.5), and one chain about a
 #: quarter of it, so one fresh chain fits beside the random phase at every N.  Single chains
 #: from one random start (seeds 1000-1007, one random chain's hops) reached the best known
@@ -984,9 +984,9 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
     hops only.  ``restarts`` and ``hops`` count the random starts and hops (not the fresh ones);
     the result's counts include the symmetric, vacancy, orbit, fresh and fine ones.
     ``processes``: 2 runs the symmetric phases (the symmetric and vacancy starts and their chain,
-    the orbit chains, and the fresh chains) in a second process (:mod:`numerics.tammes_worker`) while this one
-    makes the random phase, then replays their better packings in their order: the same result
-    and counts bit for bit, sooner (progress then reports the symmetric phases at once, when
+    the orbit chains, and the fresh chains) in a second process (:mod:`numerics.tammes_worker`)
+    while this one makes the random phase, then replays their better packings in their order:
+    the same result and counts bit for bit, sooner (progress then reports the symmetric phases at once, when
     they are replayed, not after each of their starts and hops).  Only where nothing reads the
     clock (no ``budget``, no ``target_deg``, no ``polish_time``), with the overlap hops.  None
     is ``PROCESSES`` (at most the cores this process may use) in the default search (no
@@ -1229,6 +1229,21 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
         if progress:
             progress("starts", starts, starts, best_a)
             progress("hops", n_hops, n_hops, best_a)
+    def chains_from_best(spool: list, count: int, gen: np.random.Generator):
+        """``count`` chains from the best packings of ``spool`` ((angle, configuration) pairs),
+        each with one random chain's share of the hops, drawing from ``gen``."""
+        nonlocal hops_planned, early, ran
+        spool.sort(key=lambda p: -p[0])
+        share = max_hops // k
+        count = min(count, len(spool))
+        hops_planned = n_hops + count * share  # the hops done and those of these chains
+        for c in range(count if share else 0):
+            if spent():
+                break
+            # the limit n_hops + share is the chain's share (the random chains' is max_hops)
+            early += run_chain(*spool[c], share, chain_patience(share), None, gen, n_hops + share)
+            ran += 1
+
     # the symmetric and vacancy starts and their chains come after the random ones, from
     # generators of their own, so that everything before them is the search without them, bit
     # for bit.  Within a budget the random chains share all of it, unless ``hops`` runs out first.
@@ -1246,16 +1261,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                 break
             # no relaxation: it would fill the hole the missing point leaves (VACANCY_STARTS)
             take_start(vacancy_start(n, vrng, group, deadline, polish_limit), (), spool, planned)
-        spool.sort(key=lambda p: -p[0])
-        share = max_hops // k  # one random chain's share for each symmetric chain
-        k_s = min(SYMMETRIC_CHAINS if symmetric_chains is None else symmetric_chains, len(spool))
-        hops_planned = n_hops + k_s * share  # the hops done and those of the symmetric chains
-        for c in range(k_s if share else 0):
-            if spent():
-                break
-            # the limit n_hops + share is the chain's share (the random chains' is max_hops)
-            early += run_chain(*spool[c], share, chain_patience(share), None, srng, n_hops + share)
-            ran += 1
+        chains_from_best(spool, SYMMETRIC_CHAINS if symmetric_chains is None else symmetric_chains, srng)
     # the orbit chains (see ORBIT_GROUPS), from their own generator, after the symmetric phase
     if worker is None and layouts and n_orbit and not spent():
         orng = np.random.default_rng((seed, ORBIT_STREAM))
@@ -1278,7 +1284,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
                 if progress:
                     progress("starts", starts, planned, best_a)
     # the fresh chains (see FRESH_CHAINS): more of the random phase, from their own generator
-    if worker is None and n_fresh and hop_energy == "overlap" and not spent():
+    if worker is None and n_fresh and not spent():  # (the Riesz hops have returned)
         frng = np.random.default_rng((seed, FRESH_STREAM))
         # a chain's share of the starts for each chain, the chains from the best of them all
         n_starts = n_fresh * max(1, (max_starts if budget is None else len(pool)) // k)
@@ -1288,14 +1294,7 @@ def tammes_search(n: int, d: int = 3, *, seed: int = 0, restarts: int | None = N
             if spent():
                 break
             take_start(random_sphere(n, d, frng), _schedule(i, d, schedule, n), fpool, planned)
-        fpool.sort(key=lambda p: -p[0])
-        share = max_hops // k
-        hops_planned = n_hops + min(n_fresh, len(fpool)) * share
-        for c in range(min(n_fresh, len(fpool)) if share else 0):
-            if spent():
-                break
-            early += run_chain(*fpool[c], share, chain_patience(share), None, frng, n_hops + share)
-            ran += 1
+        chains_from_best(fpool, n_fresh, frng)
     if _worker is not None:  # the second process: its part is done
         _worker.update(events=events, starts=starts, hops=n_hops, ran=ran, early=early)
         return TammesResult(best, best_a, starts, n_hops, elapsed(), history)

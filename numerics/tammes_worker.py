@@ -3,7 +3,8 @@
 Terms.  In the default search of :func:`numerics.tammes.tammes_search` (no ``budget``, no
 ``target_deg``, no ``polish_time``: nothing that reads the clock) the **symmetric phases** (the
 symmetric and vacancy starts and their chain, then the orbit chains, then the fresh chains from
-random starts of their own) draw from generators of their own and look at nothing the random starts and chains found: they depend only on
+random starts of their own) draw from generators of their own and look at nothing the random
+starts and chains found: they depend only on
 ``(n, seed)``, the arguments and the module constants.  So they can run in a second process
 while the first makes the random phase, and the first **replays** their packings afterwards, in
 their order, as if it had found them itself: the search's best packing, and every count, is the
